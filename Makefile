@@ -1,0 +1,50 @@
+# The front door: `make run` and `make test` work on a fresh clone.
+PYTHON_VERSION := $(shell cat .python-version)
+BASE_PYTHON ?= $(shell command -v python$(PYTHON_VERSION) 2>/dev/null || command -v python3)
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+
+.PHONY: run test lint format venv install bench clean
+
+$(PY):
+	$(BASE_PYTHON) -c 'import sys; v = "%d.%d" % sys.version_info[:2]; sys.exit(0 if v == "$(PYTHON_VERSION)" else "Python $(PYTHON_VERSION) is required, found " + v)'
+	$(BASE_PYTHON) -m venv $(VENV)
+
+$(STAMP): $(PY) pyproject.toml
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+venv install: $(STAMP)
+
+run: $(STAMP)
+	DEBUG=1 $(PY) manage.py migrate --noinput
+	DEBUG=1 $(PY) manage.py compilemessages --ignore '.venv' -v 0
+	DEBUG=1 $(PY) manage.py load_scenario
+	DEBUG=1 $(PY) manage.py seed_demo
+	DEBUG=1 $(PY) scripts/stack.py run
+
+test: $(STAMP)
+	$(PY) manage.py compilemessages --ignore '.venv' -v 0
+	$(PY) scripts/stack.py exec -- $(PY) -m pytest $(PYTEST_ARGS)
+
+# Figures for docs/benchmarks.md, on PostgreSQL and Redis (a database of its own, created here).
+BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/tracker_bench
+bench: $(STAMP)
+	command -v wrk >/dev/null || apt-get install -y -qq wrk >/dev/null || echo "wrk unavailable: no load figures"
+	psql "$(BENCH_DATABASE_URL)" -c 'select 1' >/dev/null 2>&1 || createdb -h 127.0.0.1 -U postgres tracker_bench
+	DATABASE_URL=$(BENCH_DATABASE_URL) $(PY) manage.py migrate --noinput -v 0
+	$(PY) manage.py collectstatic --noinput -v 0
+	DATABASE_URL=$(BENCH_DATABASE_URL) $(PY) scripts/stack.py exec -- $(PY) manage.py run_benchmarks
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+format: $(STAMP)
+	$(VENV)/bin/ruff check --fix .
+	$(VENV)/bin/ruff format .
+
+clean:
+	rm -rf $(VENV) var staticfiles .pytest_cache .ruff_cache

