@@ -1,0 +1,385 @@
+import zoneinfo
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import F, Q
+from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import validate_time_zone
+from negotiations.choices import (
+    AgreementStatus,
+    CommitmentStatus,
+    MeetingKind,
+    Role,
+    RoundMode,
+)
+
+
+def _null_or_not_before(later, earlier):
+    """A check that `later` is not before `earlier` whenever both are set."""
+    return (
+        Q(**{f"{later}__isnull": True})
+        | Q(**{f"{earlier}__isnull": True})
+        | Q(**{f"{later}__gte": F(earlier)})
+    )
+
+
+class Party(models.Model):
+    """A country or customs territory that sits at the negotiating table."""
+
+    name = models.CharField(_("name"), max_length=120, unique=True)
+    code = models.CharField(
+        _("code"), max_length=3, unique=True, help_text=_("ISO 3166 alpha-3 code, e.g. KHM.")
+    )
+    capital_time_zone = models.CharField(
+        _("capital time zone"),
+        max_length=64,
+        validators=[validate_time_zone],
+        help_text=_("Used to show each delegation its own local time, e.g. Asia/Phnom_Penh."),
+    )
+
+    class Meta:
+        verbose_name = _("party")
+        verbose_name_plural = _("parties")
+        ordering = ["name"]
+
+    def __str__(self):
+        return self.name
+
+    @property
+    def tzinfo(self):
+        return zoneinfo.ZoneInfo(self.capital_time_zone)
+
+
+class Agreement(models.Model):
+    """One free trade agreement under negotiation (or, later, being implemented)."""
+
+    name = models.CharField(_("name"), max_length=200, unique=True)
+    short_name = models.CharField(_("short name"), max_length=40)
+    slug = models.SlugField(_("slug"), max_length=60, unique=True)
+    description = models.TextField(_("description"), blank=True)
+    parties = models.ManyToManyField(
+        Party, through="Delegation", related_name="agreements", verbose_name=_("parties")
+    )
+    status = models.CharField(
+        _("status"),
+        max_length=20,
+        choices=AgreementStatus.choices,
+        default=AgreementStatus.LAUNCHED,
+    )
+    launched_on = models.DateField(_("launched on"), null=True, blank=True)
+    target_conclusion_on = models.DateField(_("target conclusion date"), null=True, blank=True)
+    concluded_on = models.DateField(_("concluded on"), null=True, blank=True)
+    signed_on = models.DateField(_("signed on"), null=True, blank=True)
+    in_force_on = models.DateField(_("in force on"), null=True, blank=True)
+    is_demo = models.BooleanField(
+        _("demonstration data"),
+        default=False,
+        help_text=_("Invented data for trying the tracker out; never a real negotiation."),
+    )
+
+    class Meta:
+        verbose_name = _("agreement")
+        verbose_name_plural = _("agreements")
+        ordering = ["name"]
+        constraints = [
+            models.CheckConstraint(
+                condition=_null_or_not_before("concluded_on", "launched_on"),
+                name="agreement_concluded_after_launch",
+            ),
+            models.CheckConstraint(
+                condition=_null_or_not_before("signed_on", "concluded_on"),
+                name="agreement_signed_after_conclusion",
+            ),
+            models.CheckConstraint(
+                condition=_null_or_not_before("in_force_on", "signed_on"),
+                name="agreement_in_force_after_signature",
+            ),
+        ]
+
+    def __str__(self):
+        return self.name
+
+    def get_absolute_url(self):
+        return reverse("dashboards:agreement", kwargs={"slug": self.slug})
+
+
+class Delegation(models.Model):
+    """A party's delegation to one agreement's negotiations, led by its chief negotiator."""
+
+    agreement = models.ForeignKey(Agreement, on_delete=models.CASCADE, related_name="delegations")
+    party = models.ForeignKey(Party, on_delete=models.PROTECT, related_name="delegations")
+    head_name = models.CharField(_("head of delegation"), max_length=200, blank=True)
+    head_title = models.CharField(_("title"), max_length=300, blank=True)
+
+    class Meta:
+        verbose_name = _("delegation")
+        verbose_name_plural = _("delegations")
+        ordering = ["agreement", "party__name"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["agreement", "party"], name="one_delegation_per_party_and_agreement"
+            )
+        ]
+
+    def __str__(self):
+        return f"{self.party} — {self.agreement.short_name}"
+
+
+class RoleAssignment(models.Model):
+    """The role a person holds in one agreement (secretariat, chief negotiator, …)."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="roles"
+    )
+    agreement = models.ForeignKey(Agreement, on_delete=models.CASCADE, related_name="roles")
+    role = models.CharField(_("role"), max_length=20, choices=Role.choices)
+    party = models.ForeignKey(
+        Party,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("delegation of"),
+        help_text=_("The party whose delegation this person belongs to, if any."),
+    )
+
+    class Meta:
+        verbose_name = _("role assignment")
+        verbose_name_plural = _("role assignments")
+        ordering = ["agreement", "role", "user"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "agreement"], name="one_role_per_agreement")
+        ]
+
+    def __str__(self):
+        return f"{self.user} — {self.get_role_display()} ({self.agreement.short_name})"
+
+
+class NegotiationRound(models.Model):
+    """A numbered session of formal talks ("the second round")."""
+
+    agreement = models.ForeignKey(Agreement, on_delete=models.CASCADE, related_name="rounds")
+    number = models.PositiveSmallIntegerField(_("number"))
+    starts_on = models.DateField(_("starts on"))
+    ends_on = models.DateField(_("ends on"))
+    mode = models.CharField(
+        _("mode"), max_length=20, choices=RoundMode.choices, default=RoundMode.IN_PERSON
+    )
+    host_party = models.ForeignKey(
+        Party,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="hosted_rounds",
+        verbose_name=_("host"),
+    )
+    location = models.CharField(_("location"), max_length=200, blank=True)
+    summary = models.TextField(_("summary"), blank=True)
+
+    class Meta:
+        verbose_name = _("negotiation round")
+        verbose_name_plural = _("negotiation rounds")
+        ordering = ["agreement", "number"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["agreement", "number"], name="one_round_number_per_agreement"
+            ),
+            models.CheckConstraint(condition=Q(number__gte=1), name="round_number_positive"),
+            models.CheckConstraint(
+                condition=Q(ends_on__gte=F("starts_on")), name="round_ends_after_it_starts"
+            ),
+            models.CheckConstraint(
+                condition=Q(mode=RoundMode.VIDEO_CONFERENCE) | Q(host_party__isnull=False),
+                name="in_person_round_has_host",
+            ),
+        ]
+
+    def __str__(self):
+        return _("Round %(number)s — %(agreement)s") % {
+            "number": self.number,
+            "agreement": self.agreement.short_name,
+        }
+
+    def get_absolute_url(self):
+        return reverse(
+            "dashboards:round",
+            kwargs={"slug": self.agreement.slug, "number": self.number},
+        )
+
+    def clean(self):
+        if (
+            self.host_party_id
+            and self.agreement_id
+            and not self.agreement.delegations.filter(party_id=self.host_party_id).exists()
+        ):
+            raise ValidationError({"host_party": _("The host must be a party to the agreement.")})
+
+
+class Meeting(models.Model):
+    """A plenary, working-group session, intersessional call or leaders' meeting."""
+
+    agreement = models.ForeignKey(Agreement, on_delete=models.CASCADE, related_name="meetings")
+    negotiation_round = models.ForeignKey(
+        NegotiationRound,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="meetings",
+        verbose_name=_("round"),
+    )
+    kind = models.CharField(_("kind"), max_length=20, choices=MeetingKind.choices)
+    title = models.CharField(_("title"), max_length=200)
+    starts_at = models.DateTimeField(_("starts at"))
+    ends_at = models.DateTimeField(_("ends at"))
+    time_zone = models.CharField(
+        _("time zone"),
+        max_length=64,
+        default="UTC",
+        validators=[validate_time_zone],
+        help_text=_("The zone the meeting was scheduled in; everyone sees it in their own too."),
+    )
+    location = models.CharField(_("place"), max_length=200, blank=True)
+    video_link = models.URLField(_("video link"), blank=True)
+    working_groups = models.ManyToManyField(
+        "workinggroups.WorkingGroup",
+        blank=True,
+        related_name="meetings",
+        verbose_name=_("working groups"),
+    )
+    summary = models.TextField(_("summary"), blank=True)
+    is_cancelled = models.BooleanField(_("cancelled"), default=False)
+
+    class Meta:
+        verbose_name = _("meeting")
+        verbose_name_plural = _("meetings")
+        ordering = ["starts_at"]
+        indexes = [models.Index(fields=["agreement", "starts_at"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(ends_at__gt=F("starts_at")), name="meeting_ends_after_it_starts"
+            ),
+        ]
+
+    def __str__(self):
+        return self.title
+
+    def get_absolute_url(self):
+        return reverse("dashboards:meeting", kwargs={"pk": self.pk})
+
+    def clean(self):
+        if (
+            self.negotiation_round_id
+            and self.agreement_id
+            and self.negotiation_round.agreement_id != self.agreement_id
+        ):
+            raise ValidationError(
+                {"negotiation_round": _("This round belongs to another agreement.")}
+            )
+
+    @property
+    def tzinfo(self):
+        return zoneinfo.ZoneInfo(self.time_zone)
+
+
+class Deadline(models.Model):
+    """A target the chief negotiators set ("discuss the controversial points by mid-May")."""
+
+    agreement = models.ForeignKey(Agreement, on_delete=models.CASCADE, related_name="deadlines")
+    working_group = models.ForeignKey(
+        "workinggroups.WorkingGroup",
+        on_delete=models.CASCADE,
+        null=True,
+        blank=True,
+        related_name="deadlines",
+        verbose_name=_("working group"),
+        help_text=_("Leave empty for a deadline of the chief negotiators."),
+    )
+    title = models.CharField(_("title"), max_length=300)
+    due_on = models.DateField(_("due on"))
+    set_at = models.ForeignKey(
+        Meeting,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="deadlines_set",
+        verbose_name=_("set at meeting"),
+    )
+    done = models.BooleanField(_("done"), default=False)
+    done_on = models.DateField(_("done on"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("deadline")
+        verbose_name_plural = _("deadlines")
+        ordering = ["due_on", "title"]
+        indexes = [models.Index(fields=["agreement", "due_on"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(done=True) | Q(done_on__isnull=True),
+                name="deadline_done_on_only_when_done",
+            ),
+        ]
+
+    def __str__(self):
+        return self.title
+
+    def clean(self):
+        if (
+            self.working_group_id
+            and self.agreement_id
+            and self.working_group.agreement_id != self.agreement_id
+        ):
+            raise ValidationError(
+                {"working_group": _("This working group belongs to another agreement.")}
+            )
+
+
+class Commitment(models.Model):
+    """Something one side (or both) undertook at a meeting, tracked until delivered."""
+
+    meeting = models.ForeignKey(Meeting, on_delete=models.PROTECT, related_name="commitments")
+    party = models.ForeignKey(
+        Party,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="commitments",
+        verbose_name=_("party"),
+        help_text=_("Leave empty for a commitment both (all) parties made together."),
+    )
+    text = models.TextField(_("commitment"))
+    owner = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="commitments",
+        verbose_name=_("owner"),
+    )
+    due_on = models.DateField(_("due on"), null=True, blank=True)
+    status = models.CharField(
+        _("status"),
+        max_length=20,
+        choices=CommitmentStatus.choices,
+        default=CommitmentStatus.PLEDGED,
+    )
+
+    class Meta:
+        verbose_name = _("commitment")
+        verbose_name_plural = _("commitments")
+        ordering = ["meeting__starts_at", "pk"]
+
+    def __str__(self):
+        return self.text if len(self.text) <= 80 else self.text[:79] + "…"
+
+    def clean(self):
+        if (
+            self.party_id
+            and self.meeting_id
+            and not Delegation.objects.filter(
+                agreement_id=self.meeting.agreement_id, party_id=self.party_id
+            ).exists()
+        ):
+            raise ValidationError({"party": _("This party is not at this agreement's table.")})

@@ -1,0 +1,205 @@
+"""The one place that decides who may see and change what.
+
+Every view, form, admin action and API endpoint asks these functions; none decides on its own.
+Roles are held per agreement (`RoleAssignment`); a negotiator may change only the chapters,
+contested points and meetings of the working groups they are a member of; chief negotiators and
+the secretariat may change everything in their agreement; officials read; superusers may do
+everything. The secretariat also manages accounts and reads the audit trail.
+"""
+
+from django.db.models import Q, QuerySet
+
+from negotiations.choices import Role
+from negotiations.models import Agreement, RoleAssignment
+
+# Roles that may change anything in their agreement.
+STEERING_ROLES = (Role.SECRETARIAT, Role.CHIEF_NEGOTIATOR)
+
+
+def _active(user) -> bool:
+    return user is not None and user.is_authenticated and user.is_active
+
+
+def visible_agreements(user) -> QuerySet[Agreement]:
+    """The agreements this person may see (any role in them)."""
+    if not _active(user):
+        return Agreement.objects.none()
+    if user.is_superuser:
+        return Agreement.objects.all()
+    return Agreement.objects.filter(
+        pk__in=RoleAssignment.objects.filter(user=user).values("agreement")
+    )
+
+
+def role_in(user, agreement_id) -> str | None:
+    """This person's role in the agreement, or None; cached on the user for the request."""
+    if not _active(user):
+        return None
+    cache = user.__dict__.setdefault("_agreement_roles", None)
+    if cache is None:
+        cache = dict(RoleAssignment.objects.filter(user=user).values_list("agreement_id", "role"))
+        user.__dict__["_agreement_roles"] = cache
+    return cache.get(agreement_id)
+
+
+def _group_ids(user) -> set[int]:
+    """The working groups this person is a member of; cached on the user for the request."""
+    if not _active(user):
+        return set()
+    cache = user.__dict__.get("_working_group_ids")
+    if cache is None:
+        cache = set(user.memberships.values_list("working_group_id", flat=True))
+        user.__dict__["_working_group_ids"] = cache
+    return cache
+
+
+def _is_superuser(user) -> bool:
+    return _active(user) and user.is_superuser
+
+
+# --- Agreements --------------------------------------------------------------------------------
+
+
+def can_view_agreement(user, agreement_id) -> bool:
+    return _is_superuser(user) or role_in(user, agreement_id) is not None
+
+
+def can_steer_agreement(user, agreement_id) -> bool:
+    """Secretariat and chief negotiators: may change everything in the agreement."""
+    return _is_superuser(user) or role_in(user, agreement_id) in STEERING_ROLES
+
+
+def steered_agreements(user) -> QuerySet[Agreement]:
+    """The agreements this person may change everything in."""
+    if not _active(user):
+        return Agreement.objects.none()
+    if user.is_superuser:
+        return Agreement.objects.all()
+    return Agreement.objects.filter(
+        pk__in=RoleAssignment.objects.filter(user=user, role__in=STEERING_ROLES).values("agreement")
+    )
+
+
+def is_secretariat(user, agreement_id) -> bool:
+    return _is_superuser(user) or role_in(user, agreement_id) == Role.SECRETARIAT
+
+
+def can_manage_meetings(user, agreement_id) -> bool:
+    """Schedule, move and cancel the agreement's rounds and meetings."""
+    return can_steer_agreement(user, agreement_id)
+
+
+# --- Working groups, chapters and contested points ---------------------------------------------
+
+
+def can_change_working_group(user, working_group) -> bool:
+    """May change the group's chapters, contested points and group meetings."""
+    if can_steer_agreement(user, working_group.agreement_id):
+        return True
+    return role_in(
+        user, working_group.agreement_id
+    ) == Role.NEGOTIATOR and working_group.pk in _group_ids(user)
+
+
+def can_view_chapter(user, chapter) -> bool:
+    return can_view_agreement(user, chapter.working_group.agreement_id)
+
+
+def can_change_chapter(user, chapter) -> bool:
+    return can_change_working_group(user, chapter.working_group)
+
+
+def changeable_chapters(user, agreement_id) -> Q:
+    """A filter for the chapters of the agreement this person may change."""
+    if can_steer_agreement(user, agreement_id):
+        return Q(working_group__agreement_id=agreement_id)
+    if role_in(user, agreement_id) == Role.NEGOTIATOR:
+        return Q(working_group__agreement_id=agreement_id, working_group_id__in=_group_ids(user))
+    return Q(pk__in=[])
+
+
+def can_view_contested_point(user, point) -> bool:
+    return can_view_chapter(user, point.chapter)
+
+
+def can_edit_contested_point(user, point) -> bool:
+    """Open, edit positions, escalate: the chapter's working group and those who steer."""
+    return can_change_chapter(user, point.chapter)
+
+
+def can_resolve_contested_point(user, point) -> bool:
+    """Once escalated, a point is the chief negotiators' to settle."""
+    from workinggroups.choices import ContestedPointState
+
+    if point.state == ContestedPointState.ESCALATED:
+        return can_steer_agreement(user, point.chapter.working_group.agreement_id)
+    return can_edit_contested_point(user, point)
+
+
+# --- Meetings and commitments ------------------------------------------------------------------
+
+
+def can_view_meeting(user, meeting) -> bool:
+    return can_view_agreement(user, meeting.agreement_id)
+
+
+def can_record_outcome(user, meeting) -> bool:
+    """Record what a meeting decided: those who steer, or a negotiator of a group that met."""
+    if can_steer_agreement(user, meeting.agreement_id):
+        return True
+    if role_in(user, meeting.agreement_id) != Role.NEGOTIATOR:
+        return False
+    met = {group.pk for group in meeting.working_groups.all()}
+    return bool(met & _group_ids(user))
+
+
+def can_change_commitment(user, commitment) -> bool:
+    """Update a commitment's status, or mark it delivered."""
+    return can_record_outcome(user, commitment.meeting)
+
+
+# --- Accounts and the audit trail --------------------------------------------------------------
+
+
+def can_manage_accounts(user) -> bool:
+    """Staff of the secretariat (and superusers) manage accounts in the administration site."""
+    if not _active(user):
+        return False
+    if user.is_superuser:
+        return True
+    return user.is_staff and Role.SECRETARIAT in _roles(user)
+
+
+def _roles(user) -> set[str]:
+    """Every role this person holds, in any agreement."""
+    if not _active(user):
+        return set()
+    role_in(user, None)  # fills the cache
+    return set(user.__dict__["_agreement_roles"].values())
+
+
+def audit_agreements(user) -> QuerySet[Agreement]:
+    """The agreements whose audit trail this person may read: where they are the secretariat."""
+    if not _active(user):
+        return Agreement.objects.none()
+    if user.is_superuser:
+        return Agreement.objects.all()
+    return Agreement.objects.filter(
+        pk__in=RoleAssignment.objects.filter(user=user, role=Role.SECRETARIAT).values("agreement")
+    )
+
+
+def can_view_audit(user) -> bool:
+    return _is_superuser(user) or Role.SECRETARIAT in _roles(user)
+
+
+def can_view_unscoped_audit(user) -> bool:
+    """Entries about parties and accounts, which belong to no agreement."""
+    return can_manage_accounts(user)
+
+
+def can_view_object_history(user, agreement_id) -> bool:
+    """The history panel of a record: whoever may see the record may see how it changed."""
+    if agreement_id is None:
+        return can_view_unscoped_audit(user)
+    return can_view_agreement(user, agreement_id)

@@ -1,0 +1,371 @@
+from django.contrib import messages
+from django.contrib.auth.mixins import LoginRequiredMixin
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Count
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import NoReverseMatch, reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods, require_POST
+from django_filters.views import FilterView
+from django_tables2 import SingleTableMixin
+
+from audit.selectors import entries_for
+from negotiations import permissions
+from negotiations.filtersets import AgreementFilterSet
+from negotiations.forms import (
+    ChapterOutcomeFormSet,
+    CommitmentFormSet,
+    CommitmentUpdateForm,
+    NewPointFormSet,
+    OutcomeNoteForm,
+    ResolutionFormSet,
+)
+from negotiations.models import Commitment, Meeting, Party
+from negotiations.permissions import visible_agreements
+from negotiations.services import (
+    OutcomeRefused,
+    mark_commitment_delivered,
+    meeting_day,
+    record_meeting_outcome,
+    update_commitment,
+)
+from negotiations.tables import AgreementTable
+from workinggroups.choices import ChapterStatus, ContestedPointState
+from workinggroups.models import Chapter, ContestedPoint
+from workinggroups.selectors import unresolved_points
+from workinggroups.services import EditConflict
+
+
+class AgreementListView(LoginRequiredMixin, SingleTableMixin, FilterView):
+    """Every agreement the person may see, filterable, one page at a time."""
+
+    table_class = AgreementTable
+    filterset_class = AgreementFilterSet
+    template_name = "negotiations/agreement_list.html"
+    paginate_by = 25
+
+    def get_queryset(self):
+        return (
+            visible_agreements(self.request.user)
+            .annotate(
+                party_count=Count("parties", distinct=True),
+                chapter_count=Count("working_groups__chapters", distinct=True),
+            )
+            .order_by("name")
+        )
+
+    def get_template_names(self):
+        if self.request.htmx:
+            return [f"{self.template_name}#table"]
+        return [self.template_name]
+
+
+# --- A meeting's outcome -----------------------------------------------------------------------
+
+
+def _meeting_for_outcome(request, pk) -> Meeting:
+    meeting = get_object_or_404(
+        Meeting.objects.select_related("agreement", "negotiation_round"), pk=pk
+    )
+    if not permissions.can_record_outcome(request.user, meeting):
+        raise PermissionDenied
+    return meeting
+
+
+class OutcomeForms:
+    """Every form of the outcome screen, limited to what this person may change."""
+
+    ROW_FORMSETS = {"points": NewPointFormSet, "commitments": CommitmentFormSet}
+
+    def __init__(self, request, meeting, data=None):
+        user, agreement_id = request.user, meeting.agreement_id
+        self.meeting = meeting
+        self.day = meeting_day(meeting)
+        chapters = Chapter.objects.filter(permissions.changeable_chapters(user, agreement_id))
+        groups = list(meeting.working_groups.all())
+        if groups:
+            chapters = chapters.filter(working_group__in=groups)
+        self.chapters = list(
+            chapters.select_related("working_group").order_by(
+                "working_group__order", "order", "title"
+            )
+        )
+        chapter_qs = Chapter.objects.filter(pk__in=[c.pk for c in self.chapters])
+        points = unresolved_points(self.chapters).prefetch_related("positions__party")
+        if not permissions.can_steer_agreement(user, agreement_id):
+            # Escalated points are the chief negotiators' to settle.
+            points = points.filter(state=ContestedPointState.OPEN)
+        self.points = list(points)
+        point_qs = ContestedPoint.objects.filter(pk__in=[p.pk for p in self.points])
+        self.parties = list(Party.objects.filter(delegations__agreement_id=agreement_id))
+        self.note = OutcomeNoteForm(data, prefix="outcome")
+        self.statuses = ChapterOutcomeFormSet(
+            data,
+            prefix="statuses",
+            initial=[{"chapter": c.pk, "version": c.version} for c in self.chapters],
+            form_kwargs={"chapters": chapter_qs},
+        )
+        self.resolutions = ResolutionFormSet(
+            data,
+            prefix="resolutions",
+            initial=[{"point": p.pk, "version": p.version} for p in self.points],
+            form_kwargs={"points": point_qs},
+        )
+        self.row_kwargs = {
+            "points": {"chapters": chapter_qs, "parties": self.parties, "opened_on": self.day},
+            "commitments": {"agreement_id": agreement_id, "not_before": self.day},
+        }
+        self.new_points = NewPointFormSet(
+            data, prefix="points", form_kwargs=self.row_kwargs["points"]
+        )
+        self.commitments = CommitmentFormSet(
+            data, prefix="commitments", form_kwargs=self.row_kwargs["commitments"]
+        )
+
+    def all(self):
+        return [self.note, self.statuses, self.resolutions, self.new_points, self.commitments]
+
+    def is_valid(self):
+        # Every form is validated, so that every error shows at once.
+        results = [form.is_valid() for form in self.all()]
+        return all(results)
+
+    def extra_row(self, section, index):
+        formset = self.ROW_FORMSETS[section]
+        return formset.form(
+            prefix=f"{section}-{index}",
+            empty_permitted=True,
+            use_required_attribute=False,
+            **self.row_kwargs[section],
+        )
+
+    def rows(self):
+        """What the outcome says, as (row index, service arguments) per section."""
+        common_note = self.note.cleaned_data["note"]
+        statuses = [
+            (
+                i,
+                {
+                    "chapter": f.cleaned_data["chapter"],
+                    "to_status": f.cleaned_data["to_status"],
+                    "note": f.cleaned_data["note"] or common_note,
+                    "expected_version": f.cleaned_data["version"],
+                },
+            )
+            for i, f in enumerate(self.statuses.forms)
+            if f.cleaned_data.get("to_status")
+        ]
+        resolutions = [
+            (
+                i,
+                {
+                    "point": f.cleaned_data["point"],
+                    "resolution": f.cleaned_data["resolution"],
+                    "expected_version": f.cleaned_data["version"],
+                },
+            )
+            for i, f in enumerate(self.resolutions.forms)
+            if f.cleaned_data.get("resolve")
+        ]
+        points = [
+            (
+                i,
+                {
+                    "chapter": f.cleaned_data["chapter"],
+                    "title": f.cleaned_data["title"],
+                    "description": f.cleaned_data["description"],
+                    "target_date": f.cleaned_data["target_date"],
+                    "positions": f.positions(),
+                },
+            )
+            for i, f in enumerate(self.new_points.forms)
+            if f.has_changed() and f.cleaned_data
+        ]
+        commitments = [
+            (i, {key: f.cleaned_data[key] for key in ("party", "text", "owner", "due_on")})
+            for i, f in enumerate(self.commitments.forms)
+            if f.has_changed() and f.cleaned_data
+        ]
+        return {
+            "status_changes": statuses,
+            "resolutions": resolutions,
+            "new_points": points,
+            "commitments": commitments,
+        }
+
+    def show_refusal(self, refused: OutcomeRefused):
+        formsets = {
+            "statuses": self.statuses,
+            "resolutions": self.resolutions,
+            "points": self.new_points,
+            "commitments": self.commitments,
+        }
+        for (section, index), error in refused.errors.items():
+            form = formsets[section].forms[index]
+            if isinstance(error, EditConflict):
+                self._show_conflict(section, form, error.current)
+            elif hasattr(error, "error_dict"):
+                for field, messages_ in error.error_dict.items():
+                    form.add_error(field if field in form.fields else None, messages_)
+            else:
+                form.add_error(None, error)
+
+    def _show_conflict(self, section, form, current):
+        yours = form.cleaned_data
+        if section == "statuses":
+            message = _(
+                "Not saved: someone changed this chapter meanwhile. Saved now: “%(current)s” "
+                "(version %(version)s). Yours: “%(yours)s” (on version %(seen)s). Nothing was "
+                "overwritten; save again to apply yours on top."
+            ) % {
+                "current": current.get_status_display(),
+                "version": current.version,
+                "yours": ChapterStatus(yours["to_status"]).label,
+                "seen": yours["version"],
+            }
+        else:
+            message = _(
+                "Not saved: someone changed this point meanwhile. Saved now: “%(current)s” "
+                "(version %(version)s). Yours: resolved (on version %(seen)s). Nothing was "
+                "overwritten; save again to apply yours on top."
+            ) % {
+                "current": current.get_state_display(),
+                "version": current.version,
+                "seen": yours["version"],
+            }
+        form.add_error(None, message)
+        form.data[form.add_prefix("version")] = current.version
+        form.conflict = True
+
+
+@require_http_methods(["GET", "POST"])
+def meeting_outcome(request, pk):
+    """Record a meeting's outcome on one screen: saved together, or not at all."""
+    meeting = _meeting_for_outcome(request, pk)
+    if (
+        request.method == "GET"
+        and request.htmx
+        and request.GET.get("add") in (OutcomeForms.ROW_FORMSETS)
+    ):
+        return _outcome_extra_row(request, meeting)
+    data = request.POST.copy() if request.method == "POST" else None
+    forms = OutcomeForms(request, meeting, data)
+    status = 200
+    if request.method == "POST":
+        status = 400
+        if forms.is_valid():
+            rows = forms.rows()
+            if not any(rows.values()):
+                forms.note.add_error(None, _("Nothing to save: no row was filled in."))
+            else:
+                try:
+                    record_meeting_outcome(meeting=meeting, by=request.user, **rows)
+                except OutcomeRefused as refused:
+                    forms.show_refusal(refused)
+                    status = (
+                        409
+                        if any(isinstance(e, EditConflict) for e in refused.errors.values())
+                        else 400
+                    )
+                else:
+                    counts = {key: len(value) for key, value in rows.items()}
+                    messages.success(
+                        request,
+                        _(
+                            "Outcome saved: %(status_changes)s status changes, %(resolutions)s "
+                            "points resolved, %(new_points)s points opened, %(commitments)s "
+                            "commitments."
+                        )
+                        % counts,
+                    )
+                    return redirect(_meeting_page(meeting))
+    return render(
+        request,
+        "negotiations/meeting_outcome.html",
+        {"meeting": meeting, "forms": forms, "day": forms.day},
+        status=status,
+    )
+
+
+def _meeting_page(meeting):
+    try:
+        return meeting.get_absolute_url()
+    except NoReverseMatch:  # the meeting page is not mounted in every deployment
+        return reverse("negotiations:meeting-outcome", kwargs={"pk": meeting.pk})
+
+
+def _outcome_extra_row(request, meeting):
+    """One more empty row for new points or commitments, and the counters that go with it."""
+    section = request.GET["add"]
+    try:
+        index = max(0, min(int(request.GET.get("index", "0")), 99))
+    except ValueError:
+        index = 0
+    forms = OutcomeForms(request, meeting)
+    return render(
+        request,
+        f"negotiations/meeting_outcome.html#{section}-row-added",
+        {
+            "meeting": meeting,
+            "forms": forms,
+            "form": forms.extra_row(section, index),
+            "next_index": index + 1,
+            "section": section,
+        },
+    )
+
+
+# --- Commitments -------------------------------------------------------------------------------
+
+
+def _commitment_or_403(request, pk) -> Commitment:
+    commitment = get_object_or_404(
+        Commitment.objects.select_related("meeting__agreement", "party", "owner"), pk=pk
+    )
+    if not permissions.can_change_commitment(request.user, commitment):
+        raise PermissionDenied
+    return commitment
+
+
+@require_http_methods(["GET", "POST"])
+def commitment_update(request, pk):
+    """Update a commitment's text, owner, due date or status."""
+    commitment = _commitment_or_403(request, pk)
+    initial = {
+        "party": commitment.party_id,
+        "text": commitment.text,
+        "owner": commitment.owner_id,
+        "due_on": commitment.due_on,
+        "status": commitment.status,
+    }
+    form = CommitmentUpdateForm(
+        request.POST or None, initial=initial, agreement_id=commitment.meeting.agreement_id
+    )
+    if request.method == "POST" and form.is_valid():
+        try:
+            update_commitment(commitment=commitment, by=request.user, **form.cleaned_data)
+        except ValidationError as error:
+            for field, errors in error.message_dict.items():
+                form.add_error(field if field in form.fields else None, errors)
+        else:
+            messages.success(request, _("Commitment saved."))
+            return redirect("negotiations:commitment-update", pk=commitment.pk)
+    return render(
+        request,
+        "negotiations/commitment_form.html",
+        {"form": form, "commitment": commitment, "audit_entries": entries_for(commitment)[:50]},
+        status=400 if form.is_bound else 200,
+    )
+
+
+@require_POST
+def commitment_deliver(request, pk):
+    """Mark a commitment delivered, in one click."""
+    commitment = _commitment_or_403(request, pk)
+    try:
+        mark_commitment_delivered(commitment=commitment, by=request.user)
+    except ValidationError as error:
+        messages.error(request, " ".join(error.messages))
+    else:
+        messages.success(request, _("Marked delivered."))
+    return redirect("negotiations:commitment-update", pk=commitment.pk)

@@ -1,0 +1,49 @@
+"""The one place that decides permissions, role by role."""
+
+import pytest
+
+from negotiations import permissions
+from workinggroups.choices import ContestedPointState
+
+pytestmark = pytest.mark.django_db
+
+
+def test_roles_per_agreement(world):
+    aid = world.agreement.pk
+    assert permissions.can_steer_agreement(world.chief, aid)
+    assert permissions.can_steer_agreement(world.secretariat, aid)
+    assert not permissions.can_steer_agreement(world.negotiator, aid)
+    assert not permissions.can_steer_agreement(world.elsewhere, aid)
+    assert permissions.can_view_agreement(world.official, aid)
+    assert not permissions.can_view_agreement(world.outsider, aid)
+    assert set(permissions.visible_agreements(world.elsewhere)) == {world.elsewhere_agreement}
+
+
+def test_negotiators_change_only_their_groups(world):
+    assert permissions.can_change_chapter(world.negotiator, world.chapter)
+    assert not permissions.can_change_chapter(world.negotiator, world.other_chapter)
+    assert not permissions.can_change_chapter(world.official, world.chapter)
+    assert permissions.can_record_outcome(world.negotiator, world.meeting)
+    assert not permissions.can_record_outcome(world.negotiator, world.other_meeting)
+    assert not permissions.can_record_outcome(world.elsewhere, world.meeting)
+
+
+def test_an_escalated_point_is_for_those_who_steer(world):
+    world.point.state = ContestedPointState.ESCALATED
+    assert permissions.can_edit_contested_point(world.negotiator, world.point)
+    assert not permissions.can_resolve_contested_point(world.negotiator, world.point)
+    assert permissions.can_resolve_contested_point(world.chief, world.point)
+
+
+def test_the_audit_trail_and_accounts_are_the_secretariats(world):
+    assert permissions.can_view_audit(world.secretariat)
+    assert permissions.can_manage_accounts(world.secretariat)
+    for who in [world.chief, world.negotiator, world.official, world.outsider]:
+        assert not permissions.can_view_audit(who)
+        assert not permissions.can_manage_accounts(who)
+
+
+def test_an_inactive_account_may_do_nothing(world):
+    world.chief.is_active = False
+    assert not permissions.can_view_agreement(world.chief, world.agreement.pk)
+    assert not permissions.can_steer_agreement(world.chief, world.agreement.pk)

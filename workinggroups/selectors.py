@@ -1,0 +1,48 @@
+"""Reads of chapters and their history that are more than a filter."""
+
+import datetime as dt
+
+from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models.functions import Coalesce
+
+from workinggroups.choices import UNRESOLVED_POINT_STATES, ChapterStatus
+from workinggroups.models import Chapter, ChapterStatusChange, ContestedPoint
+
+
+def chapters_as_of(chapters: QuerySet[Chapter], moment: dt.datetime) -> QuerySet[Chapter]:
+    """Annotate each chapter with `status_then` and `contested_then` at `moment`.
+
+    Both come from the history in the same query: the status is the target of the last change
+    effective at or before `moment` (not started if none), and a chapter was contested then if
+    a point had been opened by that day and was not yet resolved.
+    """
+    last_change = ChapterStatusChange.objects.filter(
+        chapter=OuterRef("pk"), effective_at__lte=moment
+    ).order_by("-effective_at", "-pk")
+    day = moment.date()
+    return chapters.annotate(
+        status_then=Coalesce(
+            Subquery(last_change.values("to_status")[:1]), Value(ChapterStatus.NOT_STARTED.value)
+        ),
+        contested_then=Exists(
+            ContestedPoint.objects.filter(chapter=OuterRef("pk"), opened_on__lte=day).filter(
+                Q(resolved_on__isnull=True) | Q(resolved_on__gt=day)
+            )
+        ),
+    )
+
+
+def unresolved_points(chapters) -> QuerySet[ContestedPoint]:
+    """Open and escalated points of these chapters, soonest target first."""
+    return (
+        ContestedPoint.objects.filter(chapter__in=chapters, state__in=UNRESOLVED_POINT_STATES)
+        .select_related("chapter")
+        .order_by("chapter__working_group__order", "chapter__order", "target_date", "pk")
+    )
+
+
+def chapter_history(chapter) -> QuerySet[ChapterStatusChange]:
+    """Every status move of the chapter, newest first, with what each row shows."""
+    return chapter.status_changes.select_related(
+        "changed_by", "negotiation_round", "meeting"
+    ).order_by("-effective_at", "-pk")

@@ -1,0 +1,299 @@
+"""Every write to a chapter or contested point goes through here, whatever door it came by."""
+
+import datetime as dt
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from audit.services import record_create, record_delete, record_update, snapshot
+from workinggroups.choices import ChapterStatus, ContestedPointState
+from workinggroups.models import (
+    Chapter,
+    ChapterStatusChange,
+    ContestedPoint,
+    Position,
+)
+
+
+class EditConflict(Exception):
+    """Someone saved the object after this edit was started; nothing was written."""
+
+    def __init__(self, current):
+        super().__init__(_("This record was changed by someone else while you were editing it."))
+        self.current = current
+
+
+def _moment_of(*, negotiation_round, meeting):
+    """When a move made at this meeting or round happened, for "as of" views."""
+    if meeting is not None:
+        return meeting.ends_at
+    if negotiation_round is not None:
+        return dt.datetime.combine(negotiation_round.ends_on, dt.time(12, 0), tzinfo=dt.UTC)
+    return timezone.now()
+
+
+def _check_context(*, agreement_id, negotiation_round, meeting):
+    errors = {}
+    if negotiation_round is not None and negotiation_round.agreement_id != agreement_id:
+        errors["negotiation_round"] = _("This round belongs to another agreement.")
+    if meeting is not None:
+        if meeting.agreement_id != agreement_id:
+            errors["meeting"] = _("This meeting belongs to another agreement.")
+        elif (
+            negotiation_round is not None
+            and meeting.negotiation_round_id
+            and meeting.negotiation_round_id != negotiation_round.pk
+        ):
+            errors["meeting"] = _("This meeting was not part of the chosen round.")
+    if errors:
+        raise ValidationError(errors)
+
+
+def change_chapter_status(
+    *,
+    chapter: Chapter,
+    to_status: str,
+    by=None,
+    negotiation_round=None,
+    meeting=None,
+    note: str = "",
+    effective_at: dt.datetime | None = None,
+    expected_version: int | None = None,
+) -> ChapterStatusChange:
+    """Move a chapter to a new status and write its history row, together or not at all.
+
+    `expected_version` is the chapter version the person saw; if someone saved in between,
+    `EditConflict` is raised and nothing changes. Moving backwards needs a note saying why.
+    """
+    if to_status not in ChapterStatus.values:
+        raise ValidationError({"to_status": _("Choose a valid status.")})
+    if negotiation_round is None and meeting is not None:
+        negotiation_round = meeting.negotiation_round
+    _check_context(
+        agreement_id=chapter.working_group.agreement_id,
+        negotiation_round=negotiation_round,
+        meeting=meeting,
+    )
+    with transaction.atomic():
+        current = Chapter.objects.select_for_update().get(pk=chapter.pk)
+        if expected_version is not None and current.version != expected_version:
+            raise EditConflict(current)
+        before = snapshot(current)
+        from_status = current.status
+        if to_status == from_status:
+            raise ValidationError({"to_status": _("The chapter already stands at this status.")})
+        if ChapterStatus(to_status).rank < ChapterStatus(from_status).rank and not note.strip():
+            raise ValidationError(
+                {"note": _("Moving a chapter backwards needs a note saying why.")}
+            )
+        # The version check is repeated in the UPDATE itself so that it holds on databases
+        # where select_for_update is a no-op (SQLite).
+        updated = Chapter.objects.filter(pk=current.pk, version=current.version).update(
+            status=to_status, version=F("version") + 1
+        )
+        if not updated:
+            raise EditConflict(Chapter.objects.get(pk=current.pk))
+        change = ChapterStatusChange(
+            chapter=current,
+            from_status=from_status,
+            to_status=to_status,
+            negotiation_round=negotiation_round,
+            meeting=meeting,
+            note=note.strip(),
+            changed_by=by,
+            effective_at=effective_at
+            or _moment_of(negotiation_round=negotiation_round, meeting=meeting),
+        )
+        change.full_clean()
+        change.save()
+        current.refresh_from_db()
+        record_update(instance=current, before=before, actor=by)
+        record_create(instance=change, actor=by)
+    chapter.status = to_status
+    chapter.version = current.version
+    return change
+
+
+def open_contested_point(
+    *,
+    chapter: Chapter,
+    title: str,
+    by=None,
+    description: str = "",
+    owner=None,
+    target_date: dt.date | None = None,
+    raised_at=None,
+    opened_on: dt.date | None = None,
+    positions: dict | None = None,
+) -> ContestedPoint:
+    """Record a new disagreement in a chapter, with each party's position (party -> text)."""
+    if raised_at is not None:
+        _check_context(
+            agreement_id=chapter.working_group.agreement_id,
+            negotiation_round=None,
+            meeting=raised_at,
+        )
+    point = ContestedPoint(
+        chapter=chapter,
+        title=title,
+        description=description,
+        owner=owner,
+        target_date=target_date,
+        raised_at=raised_at,
+        opened_on=opened_on or timezone.localdate(),
+    )
+    point.full_clean()
+    with transaction.atomic():
+        point.save()
+        record_create(instance=point, actor=by)
+        for party, text in (positions or {}).items():
+            if text.strip():
+                position = Position(contested_point=point, party=party, text=text.strip())
+                position.full_clean()
+                position.save()
+                record_create(instance=position, actor=by)
+    return point
+
+
+def resolve_contested_point(
+    *,
+    point: ContestedPoint,
+    by=None,
+    resolution: str = "",
+    resolved_on: dt.date | None = None,
+    expected_version: int | None = None,
+) -> ContestedPoint:
+    """Close a contested point; the chapter stops being contested once none is left open."""
+    with transaction.atomic():
+        current = ContestedPoint.objects.select_for_update().get(pk=point.pk)
+        if expected_version is not None and current.version != expected_version:
+            raise EditConflict(current)
+        if current.state == ContestedPointState.RESOLVED:
+            raise ValidationError({"state": _("This point is already resolved.")})
+        before = snapshot(current)
+        current.state = ContestedPointState.RESOLVED
+        current.resolved_on = resolved_on or timezone.localdate()
+        if current.resolved_on < current.opened_on:
+            raise ValidationError(
+                {
+                    "resolved_on": _("A point cannot be resolved before it was opened (%(date)s).")
+                    % {"date": current.opened_on.isoformat()}
+                }
+            )
+        current.resolution = resolution.strip()
+        current.full_clean()
+        updated = ContestedPoint.objects.filter(pk=current.pk, version=current.version).update(
+            state=current.state,
+            resolved_on=current.resolved_on,
+            resolution=current.resolution,
+            version=F("version") + 1,
+        )
+        if not updated:
+            raise EditConflict(ContestedPoint.objects.get(pk=current.pk))
+        current.version += 1
+        record_update(instance=current, before=before, actor=by)
+    return current
+
+
+def _check_positions(*, agreement_id, positions):
+    from negotiations.models import Delegation
+
+    at_table = set(
+        Delegation.objects.filter(agreement_id=agreement_id).values_list("party_id", flat=True)
+    )
+    if any(party.pk not in at_table for party in positions):
+        raise ValidationError(_("A position was given for a party not at this agreement's table."))
+
+
+def update_contested_point(
+    *,
+    point: ContestedPoint,
+    by=None,
+    title: str,
+    description: str = "",
+    owner=None,
+    target_date: dt.date | None = None,
+    positions: dict | None = None,
+    expected_version: int | None = None,
+) -> ContestedPoint:
+    """Edit a point and each party's position (party -> text; empty text removes it).
+
+    Refused with `EditConflict`, writing nothing, if someone saved the point since
+    `expected_version`.
+    """
+    agreement_id = point.chapter.working_group.agreement_id
+    _check_positions(agreement_id=agreement_id, positions=positions or {})
+    with transaction.atomic():
+        current = ContestedPoint.objects.select_for_update().get(pk=point.pk)
+        if expected_version is not None and current.version != expected_version:
+            raise EditConflict(current)
+        before = snapshot(current)
+        current.title = title.strip()
+        current.description = description.strip()
+        current.owner = owner
+        current.target_date = target_date
+        current.full_clean()
+        updated = ContestedPoint.objects.filter(pk=current.pk, version=current.version).update(
+            title=current.title,
+            description=current.description,
+            owner=current.owner,
+            target_date=current.target_date,
+            version=F("version") + 1,
+        )
+        if not updated:
+            raise EditConflict(ContestedPoint.objects.get(pk=current.pk))
+        current.version += 1
+        record_update(instance=current, before=before, actor=by)
+        _save_positions(point=current, positions=positions or {}, by=by)
+    return current
+
+
+def _save_positions(*, point, positions, by):
+    existing = {position.party_id: position for position in point.positions.all()}
+    for party, text in positions.items():
+        text = text.strip()
+        position = existing.get(party.pk)
+        if position is None and text:
+            position = Position(contested_point=point, party=party, text=text)
+            position.full_clean()
+            position.save()
+            record_create(instance=position, actor=by)
+        elif position is not None and not text:
+            record_delete(instance=position, actor=by)
+            position.delete()
+        elif position is not None and position.text != text:
+            before = snapshot(position)
+            position.text = text
+            position.full_clean()
+            position.save(update_fields=["text"])
+            record_update(instance=position, before=before, actor=by)
+
+
+def escalate_contested_point(
+    *, point: ContestedPoint, by=None, note: str = "", expected_version: int | None = None
+) -> ContestedPoint:
+    """Hand an open point to the chief negotiators; they alone may then resolve it."""
+    with transaction.atomic():
+        current = ContestedPoint.objects.select_for_update().get(pk=point.pk)
+        if expected_version is not None and current.version != expected_version:
+            raise EditConflict(current)
+        if current.state != ContestedPointState.OPEN:
+            raise ValidationError({"state": _("Only an open point can be escalated.")})
+        before = snapshot(current)
+        current.state = ContestedPointState.ESCALATED
+        if note.strip():
+            current.description = "\n\n".join(
+                part for part in (current.description, note.strip()) if part
+            )
+        current.full_clean()
+        updated = ContestedPoint.objects.filter(pk=current.pk, version=current.version).update(
+            state=current.state, description=current.description, version=F("version") + 1
+        )
+        if not updated:
+            raise EditConflict(ContestedPoint.objects.get(pk=current.pk))
+        current.version += 1
+        record_update(instance=current, before=before, actor=by)
+    return current
