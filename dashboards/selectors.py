@@ -1,0 +1,333 @@
+"""Reads behind the dashboards: every figure is counted by the database, as of a moment.
+
+Each function runs a fixed number of queries whatever the number of agreements, chapters,
+history rows or meetings; the views' query budgets are tested.
+"""
+
+import datetime as dt
+
+from django.db.models import (
+    BooleanField,
+    Case,
+    Count,
+    DateTimeField,
+    Exists,
+    F,
+    IntegerField,
+    Max,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce
+
+from dashboards.asof import AsOf, end_of_round
+from negotiations.choices import OPEN_COMMITMENT_STATUSES
+from negotiations.models import Agreement, Commitment, Deadline, Meeting, NegotiationRound
+from workinggroups.choices import UNRESOLVED_POINT_STATES, ChapterStatus
+from workinggroups.models import Chapter, ChapterStatusChange, ContestedPoint
+from workinggroups.selectors import chapters_as_of
+
+STATUSES = list(ChapterStatus)
+UPCOMING_DAYS = 30
+LATEST_CHANGES = 10
+
+
+# ---------------------------------------------------------------------------------------------
+# Building blocks
+# ---------------------------------------------------------------------------------------------
+def status_at(moment: dt.datetime, chapter_ref="pk"):
+    """The status a chapter stood at, at `moment` (a value or an OuterRef), from its history
+    (not started if none)."""
+    last_change = ChapterStatusChange.objects.filter(
+        chapter=OuterRef(chapter_ref), effective_at__lte=moment
+    ).order_by("-effective_at", "-pk")
+    return Coalesce(
+        Subquery(last_change.values("to_status")[:1]), Value(ChapterStatus.NOT_STARTED.value)
+    )
+
+
+def chapter_states(chapters: QuerySet[Chapter], as_of: AsOf) -> QuerySet[Chapter]:
+    """Annotate `status_at` and `contested_at`: as recorded now, or from the history then."""
+    if as_of.is_now:
+        return chapters.annotate(
+            status_at=F("status"),
+            contested_at=Exists(
+                ContestedPoint.objects.filter(
+                    chapter=OuterRef("pk"), state__in=UNRESOLVED_POINT_STATES
+                )
+            ),
+        )
+    return chapters_as_of(chapters, as_of.moment).annotate(
+        status_at=F("status_then"), contested_at=F("contested_then")
+    )
+
+
+def points_open_at(points: QuerySet[ContestedPoint], as_of: AsOf) -> QuerySet[ContestedPoint]:
+    """Contested points that were open (or escalated) at the as-of point."""
+    if as_of.is_now:
+        return points.filter(state__in=UNRESOLVED_POINT_STATES)
+    return points.filter(opened_on__lte=as_of.day).filter(
+        Q(resolved_on__isnull=True) | Q(resolved_on__gt=as_of.day)
+    )
+
+
+def deadline_open_at(day: dt.date) -> Q:
+    """A deadline not yet done on `day` (a deadline done without a date counts as done)."""
+    return Q(done=False) | Q(done_on__gt=day)
+
+
+def overdue_flag(field: str, day: dt.date):
+    return Case(
+        When(**{f"{field}__lt": day}, then=Value(True)),
+        default=Value(False),
+        output_field=BooleanField(),
+    )
+
+
+def point_overdue(day: dt.date):
+    """A contested point past its target date and still unresolved on `day`."""
+    return Case(
+        When(
+            Q(target_date__lt=day) & (Q(resolved_on__isnull=True) | Q(resolved_on__gt=day)),
+            then=Value(True),
+        ),
+        default=Value(False),
+        output_field=BooleanField(),
+    )
+
+
+def commitment_overdue(day: dt.date):
+    """A commitment still open (by its current status) whose due day had passed."""
+    return Case(
+        When(status__in=OPEN_COMMITMENT_STATUSES, due_on__lt=day, then=Value(True)),
+        default=Value(False),
+        output_field=BooleanField(),
+    )
+
+
+def count_of(queryset: QuerySet, group_by: str):
+    """A correlated COUNT of `queryset` (already filtered on OuterRef), 0 when empty."""
+    counted = (
+        queryset.order_by().values(group_by).annotate(n=Count("pk", distinct=True)).values("n")
+    )
+    return Coalesce(Subquery(counted, output_field=IntegerField()), Value(0))
+
+
+def commitments_of(meetings: QuerySet[Meeting]) -> QuerySet[Commitment]:
+    """Commitments made at these meetings.
+
+    Read through the meetings' primary keys rather than a join on the agreement: without
+    table statistics PostgreSQL otherwise scans every commitment once per meeting.
+    """
+    return Commitment.objects.filter(meeting__in=meetings)
+
+
+def rounds_of(agreement: Agreement) -> list[NegotiationRound]:
+    """The agreement's rounds with `last_meeting_end`, which `asof` needs to place them."""
+    return list(
+        agreement.rounds.annotate(last_meeting_end=Max("meetings__ends_at")).order_by("number")
+    )
+
+
+def status_counts(chapters: QuerySet[Chapter], as_of: AsOf, rounds=()) -> dict:
+    """Chapters at each status at the as-of point, and after every round finished by then.
+
+    Two grouped queries, each returning a handful of rows whatever the number of chapters:
+    returns {"current": {status: n}, "total": n, "contested": n, "rounds": [(round,
+    {status: n})...]}.
+    """
+    current = dict.fromkeys(STATUSES, 0)
+    total = contested = 0
+    grouped = (
+        chapter_states(chapters, as_of)
+        .order_by()
+        .values("status_at", "contested_at")
+        .annotate(n=Count("pk"))
+    )
+    for row in grouped:
+        current[ChapterStatus(row["status_at"])] += row["n"]
+        total += row["n"]
+        contested += row["n"] if row["contested_at"] else 0
+    past_rounds = [r for r in rounds if end_of_round(r) <= as_of.moment]
+    return {
+        "current": current,
+        "total": total,
+        "contested": contested,
+        "rounds": _status_counts_after_rounds(chapters, past_rounds),
+    }
+
+
+def _status_counts_after_rounds(chapters: QuerySet[Chapter], past_rounds) -> list:
+    """[(round, {status: n})...]: each chapter paired with each round of its agreement, the
+    pair's status read from the history at the end of that round, counted per round.
+
+    One query whatever the number of rounds: the cutoffs are literals chosen per pair, so the
+    history lookup is one index probe per (chapter, round).
+    """
+    if not past_rounds:
+        return []
+    by_round = {r.pk: dict.fromkeys(STATUSES, 0) for r in past_rounds}
+    round_field = "working_group__agreement__rounds"
+    pairs = (
+        chapters.filter(**{f"{round_field}__in": list(by_round)})
+        .annotate(
+            round_id=F(round_field),
+            cutoff=Case(
+                *(When(**{round_field: r.pk}, then=Value(end_of_round(r))) for r in past_rounds),
+                output_field=DateTimeField(),
+            ),
+        )
+        .annotate(status_then=status_at(OuterRef("cutoff")))
+        .order_by()
+        .values("round_id", "status_then")
+        .annotate(n=Count("pk"))
+    )
+    for row in pairs:
+        by_round[row["round_id"]][ChapterStatus(row["status_then"])] = row["n"]
+    return [(r, by_round[r.pk]) for r in past_rounds]
+
+
+# ---------------------------------------------------------------------------------------------
+# Portfolio
+# ---------------------------------------------------------------------------------------------
+def _first_of(queryset: QuerySet, **fields) -> dict:
+    """Annotations reading fields of the first row of an ordered, correlated queryset."""
+    return {name: Subquery(queryset.values(field)[:1]) for name, field in fields.items()}
+
+
+def portfolio(agreements: QuerySet[Agreement], as_of: AsOf) -> QuerySet[Agreement]:
+    """Agreements annotated with chapter counts by status, contested and overdue counts, their
+    next meeting and their nearest open deadline, all in one query."""
+    day = as_of.day
+
+    def chapter_count(**lookups):
+        inner = chapter_states(
+            Chapter.objects.filter(working_group__agreement=OuterRef("pk")), as_of
+        ).filter(**lookups)
+        return count_of(inner, "working_group__agreement")
+
+    open_deadlines = Deadline.objects.filter(agreement=OuterRef("pk")).filter(deadline_open_at(day))
+    return agreements.annotate(
+        chapter_total=chapter_count(),
+        contested_count=chapter_count(contested_at=True),
+        **{f"count_{s.value}": chapter_count(status_at=s.value) for s in STATUSES},
+        **_first_of(
+            Meeting.objects.filter(
+                agreement=OuterRef("pk"), starts_at__gt=as_of.moment, is_cancelled=False
+            ).order_by("starts_at", "pk"),
+            next_meeting_id="pk",
+            next_meeting_title="title",
+            next_meeting_at="starts_at",
+        ),
+        **_first_of(
+            open_deadlines.filter(due_on__gte=day).order_by("due_on", "pk"),
+            nearest_deadline_title="title",
+            nearest_deadline_on="due_on",
+        ),
+        overdue_deadlines=count_of(open_deadlines.filter(due_on__lt=day), "agreement"),
+        overdue_commitments=count_of(
+            # The meetings are a subquery of the commitments: the agreement is two levels out.
+            commitments_of(Meeting.objects.filter(agreement=OuterRef(OuterRef("pk")))).filter(
+                status__in=OPEN_COMMITMENT_STATUSES, due_on__lt=day
+            ),
+            "meeting__agreement",
+        ),
+    )
+
+
+# ---------------------------------------------------------------------------------------------
+# Agreement dashboard
+# ---------------------------------------------------------------------------------------------
+def agreement_chapters(agreement: Agreement, as_of: AsOf) -> QuerySet[Chapter]:
+    return chapter_states(
+        Chapter.objects.filter(working_group__agreement=agreement).select_related("working_group"),
+        as_of,
+    ).order_by("working_group__order", "working_group__name", "order", "title")
+
+
+def open_points(points: QuerySet[ContestedPoint], as_of: AsOf) -> list[ContestedPoint]:
+    """Open contested points, overdue first, then by target date, with `age_days`."""
+    rows = list(
+        points_open_at(points, as_of)
+        .select_related("chapter", "chapter__working_group", "owner")
+        .annotate(is_overdue=overdue_flag("target_date", as_of.day))
+        .order_by("-is_overdue", F("target_date").asc(nulls_last=True), "pk")
+    )
+    for point in rows:
+        point.age_days = (as_of.day - point.opened_on).days
+    return rows
+
+
+def meetings_ahead(meetings: QuerySet[Meeting], as_of: AsOf) -> dict:
+    """The next meeting, however far, and the meetings of the next 30 days, in one query."""
+    ahead = meetings.filter(starts_at__gt=as_of.moment, is_cancelled=False).order_by(
+        "starts_at", "pk"
+    )
+    until = as_of.moment + dt.timedelta(days=UPCOMING_DAYS)
+    rows = list(
+        ahead.filter(
+            Q(starts_at__lte=until) | Q(pk=Subquery(ahead.values("pk")[:1]))
+        ).select_related("negotiation_round")
+    )
+    return {
+        "next_meeting": rows[0] if rows else None,
+        "upcoming_meetings": [m for m in rows if m.starts_at <= until],
+    }
+
+
+def open_deadlines(deadlines: QuerySet[Deadline], as_of: AsOf) -> dict:
+    """Deadlines not done at the as-of day: overdue ones and those of the next 30 days."""
+    until = as_of.day + dt.timedelta(days=UPCOMING_DAYS)
+    rows = list(
+        deadlines.filter(deadline_open_at(as_of.day), due_on__lte=until)
+        .select_related("working_group")
+        .order_by("due_on", "pk")
+    )
+    return {
+        "overdue": [d for d in rows if d.due_on < as_of.day],
+        "upcoming": [d for d in rows if d.due_on >= as_of.day],
+    }
+
+
+def overdue_commitments(commitments: QuerySet[Commitment], as_of: AsOf) -> QuerySet[Commitment]:
+    """Commitments still open (by their current status) whose due day had passed."""
+    return (
+        commitments.filter(status__in=OPEN_COMMITMENT_STATUSES, due_on__lt=as_of.day)
+        .select_related("party", "owner", "meeting")
+        .order_by("due_on", "pk")
+    )
+
+
+def latest_changes(changes: QuerySet[ChapterStatusChange], as_of: AsOf, limit=LATEST_CHANGES):
+    return (
+        changes.filter(effective_at__lte=as_of.moment)
+        .select_related("chapter", "chapter__working_group", "meeting", "negotiation_round")
+        .order_by("-effective_at", "-pk")[:limit]
+    )
+
+
+def agreement_dashboard(agreement: Agreement, as_of: AsOf, rounds) -> dict:
+    chapters = list(agreement_chapters(agreement, as_of))
+    meetings = Meeting.objects.filter(agreement=agreement)
+    return {
+        "chapters": chapters,
+        "counts": status_counts(
+            Chapter.objects.filter(working_group__agreement=agreement), as_of, rounds
+        ),
+        "open_points": open_points(
+            ContestedPoint.objects.filter(chapter__working_group__agreement=agreement), as_of
+        ),
+        **meetings_ahead(meetings, as_of),
+        "deadlines": open_deadlines(Deadline.objects.filter(agreement=agreement), as_of),
+        "overdue_commitments": list(overdue_commitments(commitments_of(meetings), as_of)),
+        "latest_changes": list(
+            latest_changes(
+                ChapterStatusChange.objects.filter(chapter__working_group__agreement=agreement),
+                as_of,
+            )
+        ),
+    }

@@ -1,0 +1,200 @@
+import django_tables2 as tables
+from django.utils.translation import gettext_lazy as _
+
+from negotiations.models import Agreement, Commitment
+from workinggroups.choices import ChapterStatus
+from workinggroups.models import Chapter, ContestedPoint
+
+
+def _status_label(value):
+    try:
+        return ChapterStatus(value).label
+    except ValueError:
+        return value
+
+
+class PortfolioTable(tables.Table):
+    name = tables.TemplateColumn(
+        template_name="dashboards/columns/agreement_name.html", verbose_name=_("Agreement")
+    )
+    status = tables.Column(verbose_name=_("Status"))
+    progress = tables.TemplateColumn(
+        template_name="dashboards/columns/progress.html",
+        verbose_name=_("Chapters by status"),
+        orderable=False,
+        empty_values=(),
+    )
+    count_agreed = tables.Column(verbose_name=_("Agreed"))
+    contested_count = tables.Column(verbose_name=_("Contested"))
+    next_meeting_at = tables.TemplateColumn(
+        template_name="dashboards/columns/next_meeting.html", verbose_name=_("Next meeting")
+    )
+    nearest_deadline_on = tables.TemplateColumn(
+        template_name="dashboards/columns/nearest_deadline.html",
+        verbose_name=_("Nearest deadline"),
+    )
+    overdue_deadlines = tables.Column(verbose_name=_("Overdue deadlines"))
+    overdue_commitments = tables.Column(verbose_name=_("Overdue commitments"))
+
+    class Meta:
+        model = Agreement
+        fields = []
+        sequence = [
+            "name",
+            "status",
+            "progress",
+            "count_agreed",
+            "contested_count",
+            "next_meeting_at",
+            "nearest_deadline_on",
+            "overdue_deadlines",
+            "overdue_commitments",
+        ]
+        empty_text = _("No agreement is assigned to you yet.")
+
+    def value_name(self, record):
+        return record.name
+
+    def value_progress(self, record):
+        return "; ".join(
+            f"{status.label}: {getattr(record, f'count_{status.value}')}"
+            for status in ChapterStatus
+        )
+
+    def value_next_meeting_at(self, record):
+        if not record.next_meeting_at:
+            return ""
+        return f"{record.next_meeting_at:%Y-%m-%d %H:%M} UTC — {record.next_meeting_title}"
+
+    def value_nearest_deadline_on(self, record):
+        if not record.nearest_deadline_on:
+            return ""
+        return f"{record.nearest_deadline_on:%Y-%m-%d} — {record.nearest_deadline_title}"
+
+
+class AsOfTable(tables.Table):
+    """A table that knows the as-of point it is shown at (for ages and overdue flags)."""
+
+    def __init__(self, *args, as_of=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.as_of = as_of
+
+
+class ChapterTable(AsOfTable):
+    working_group = tables.Column(
+        verbose_name=_("Working group"), order_by=("working_group__order", "working_group__name")
+    )
+    title = tables.TemplateColumn(
+        template_name="dashboards/columns/chapter_title.html", verbose_name=_("Chapter")
+    )
+    status_at = tables.TemplateColumn(
+        template_name="dashboards/columns/chapter_status.html", verbose_name=_("Status")
+    )
+    contested_at = tables.BooleanColumn(verbose_name=_("Contested"))
+    open_points = tables.Column(verbose_name=_("Open contested points"))
+    last_change_at = tables.DateTimeColumn(
+        verbose_name=_("Last change"), format="Y-m-d", empty_values=(None,)
+    )
+
+    class Meta:
+        model = Chapter
+        fields = []
+        sequence = [
+            "working_group",
+            "title",
+            "status_at",
+            "contested_at",
+            "open_points",
+            "last_change_at",
+        ]
+        empty_text = _("No chapter matches.")
+
+    def value_title(self, record):
+        return record.title
+
+    def value_status_at(self, value):
+        return _status_label(value)
+
+    def value_contested_at(self, value):
+        return _("yes") if value else _("no")
+
+
+class ContestedPointTable(AsOfTable):
+    title = tables.TemplateColumn(
+        template_name="dashboards/columns/point_title.html", verbose_name=_("Contested point")
+    )
+    chapter = tables.Column(verbose_name=_("Chapter"), order_by=("chapter__title",))
+    working_group = tables.Column(
+        accessor="chapter__working_group",
+        verbose_name=_("Working group"),
+        order_by=("chapter__working_group__order", "chapter__working_group__name"),
+    )
+    owner = tables.Column(verbose_name=_("Owner"), order_by=("owner__last_name",))
+    opened_on = tables.DateColumn(verbose_name=_("Opened"), format="Y-m-d")
+    age_days = tables.Column(
+        accessor="opened_on", verbose_name=_("Age (days)"), order_by=("-opened_on",)
+    )
+    target_date = tables.DateColumn(verbose_name=_("Target date"), format="Y-m-d")
+    state = tables.Column(verbose_name=_("State"))
+    is_overdue = tables.BooleanColumn(verbose_name=_("Overdue"))
+
+    class Meta:
+        model = ContestedPoint
+        fields = []
+        sequence = [
+            "title",
+            "working_group",
+            "chapter",
+            "owner",
+            "opened_on",
+            "age_days",
+            "target_date",
+            "state",
+            "is_overdue",
+        ]
+        empty_text = _("No contested point matches.")
+
+    def value_title(self, record):
+        return record.title
+
+    def render_age_days(self, record):
+        end = (
+            record.resolved_on
+            if record.resolved_on and record.resolved_on < self.as_of.day
+            else self.as_of.day
+        )
+        return (end - record.opened_on).days
+
+    def value_age_days(self, record):
+        return self.render_age_days(record)
+
+    def value_is_overdue(self, value):
+        return _("yes") if value else _("no")
+
+
+class CommitmentTable(AsOfTable):
+    text = tables.Column(verbose_name=_("Commitment"))
+    party = tables.Column(
+        verbose_name=_("Party"), default=_("All parties"), order_by=("party__name",)
+    )
+    meeting = tables.TemplateColumn(
+        template_name="dashboards/columns/meeting_link.html",
+        verbose_name=_("Made at"),
+        order_by=("meeting__starts_at",),
+    )
+    owner = tables.Column(verbose_name=_("Owner"), order_by=("owner__last_name",))
+    due_on = tables.DateColumn(verbose_name=_("Due"), format="Y-m-d")
+    status = tables.Column(verbose_name=_("Status"))
+    is_overdue = tables.BooleanColumn(verbose_name=_("Overdue"))
+
+    class Meta:
+        model = Commitment
+        fields = []
+        sequence = ["text", "party", "meeting", "owner", "due_on", "status", "is_overdue"]
+        empty_text = _("No commitment matches.")
+
+    def value_meeting(self, record):
+        return record.meeting.title
+
+    def value_is_overdue(self, value):
+        return _("yes") if value else _("no")

@@ -1,0 +1,401 @@
+"""The officials' pages: portfolio, agreement dashboard, rounds, meetings, working groups and
+the filterable tables behind them. Every page can be shown as of a past round or day."""
+
+import datetime as dt
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import F, OuterRef, Subquery
+from django.http import Http404
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+from django.views.generic import TemplateView
+from django_filters.views import FilterView
+from django_tables2 import SingleTableMixin
+
+from dashboards import asof, charts, selectors
+from dashboards.exports import FORMATS, export_response
+from dashboards.filtersets import (
+    ChapterFilterSet,
+    CommitmentFilterSet,
+    ContestedPointFilterSet,
+    PortfolioFilterSet,
+)
+from dashboards.tables import ChapterTable, CommitmentTable, ContestedPointTable, PortfolioTable
+from negotiations.models import Agreement, Commitment, Deadline, Meeting
+from negotiations.permissions import (
+    can_record_outcome,
+    can_steer_agreement,
+    can_view_agreement,
+    visible_agreements,
+)
+from workinggroups.models import (
+    Chapter,
+    ChapterStatusChange,
+    ContestedPoint,
+    Membership,
+    WorkingGroup,
+)
+
+
+def _check_can_view(user, agreement_id):
+    if not can_view_agreement(user, agreement_id):
+        raise PermissionDenied
+
+
+class AgreementScopeMixin:
+    """Loads the agreement named in the URL, refuses people without a role in it, and reads
+    the as-of point (`?as_of=round-2` or `?as_of=2020-05-01`) against its rounds."""
+
+    def get_agreement(self):
+        return get_object_or_404(Agreement, slug=self.kwargs["slug"])
+
+    def dispatch(self, request, *args, **kwargs):
+        self.agreement = self.get_agreement()
+        _check_can_view(request.user, self.agreement.pk)
+        self.rounds = selectors.rounds_of(self.agreement)
+        self.as_of = asof.parse(request.GET.get("as_of"), self.rounds)
+        return super().dispatch(request, *args, **kwargs)
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(
+            agreement=self.agreement,
+            rounds=self.rounds,
+            as_of=self.as_of,
+            can_steer=can_steer_agreement(self.request.user, self.agreement.pk),
+            **kwargs,
+        )
+
+
+class FilteredTableMixin(SingleTableMixin):
+    """One view, two renderings (the page, or the table fragment for htmx), a column chooser
+    (`?columns=…`) and CSV/XLSX export (`?export=csv`) of exactly what the filter shows."""
+
+    # The table paginates; the list view must not as well, or it counts the rows a second time.
+    table_pagination = {"per_page": 25}
+    export_name = "table"
+    template_name = "dashboards/table_page.html"
+    page_title = ""
+
+    def chosen_columns(self):
+        return [c for c in self.request.GET.getlist("columns") if c]
+
+    def get_table_kwargs(self):
+        kwargs = super().get_table_kwargs()
+        chosen = self.chosen_columns()
+        if chosen:
+            kwargs["exclude"] = [c for c in self.table_class.base_columns if c not in chosen]
+        return kwargs
+
+    def get_template_names(self):
+        if self.request.htmx:
+            return [f"{self.template_name}#table"]
+        return [self.template_name]
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        chosen = self.chosen_columns()
+        context.update(
+            page_title=self.page_title,
+            column_choices=[
+                (name, column.verbose_name or name, not chosen or name in chosen)
+                for name, column in self.table_class.base_columns.items()
+            ],
+            export_formats=list(FORMATS),
+        )
+        return context
+
+    def render_to_response(self, context, **response_kwargs):
+        export_format = self.request.GET.get("export")
+        if export_format in FORMATS:
+            table = context["table"]
+            name = f"{self.export_name}-{timezone.localdate():%Y-%m-%d}"
+            return export_response(table, export_format, name)
+        return super().render_to_response(context, **response_kwargs)
+
+
+# ---------------------------------------------------------------------------------------------
+# Portfolio (the home page)
+# ---------------------------------------------------------------------------------------------
+class PortfolioView(FilteredTableMixin, FilterView):
+    """Every agreement the person may see, with its chapters by status and what comes next."""
+
+    table_class = PortfolioTable
+    filterset_class = PortfolioFilterSet
+    export_name = "portfolio"
+    page_title = _("Portfolio")
+
+    def get(self, request, *args, **kwargs):
+        # Rounds are numbered per agreement, so across agreements only a day makes sense.
+        self.as_of = asof.parse(request.GET.get("as_of"))
+        return super().get(request, *args, **kwargs)
+
+    def get_queryset(self):
+        return selectors.portfolio(visible_agreements(self.request.user), self.as_of).order_by(
+            "name"
+        )
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(as_of=self.as_of, **kwargs)
+
+
+# ---------------------------------------------------------------------------------------------
+# Agreement dashboard
+# ---------------------------------------------------------------------------------------------
+class AgreementDashboardView(AgreementScopeMixin, TemplateView):
+    """Where one negotiation stands: agreed, contested, late and next, as of any point."""
+
+    template_name = "dashboards/agreement.html"
+
+    def get_context_data(self, **kwargs):
+        data = selectors.agreement_dashboard(self.agreement, self.as_of, self.rounds)
+        counts = data["counts"]
+        progress = [
+            (_("Round %(number)s") % {"number": r.number}, row) for r, row in counts["rounds"]
+        ]
+        return super().get_context_data(
+            **data,
+            status_bar=charts.stacked_rows([(_("Chapters"), counts["current"])]),
+            progress_chart=charts.stacked_rows(progress),
+            statuses=selectors.STATUSES,
+            **kwargs,
+        )
+
+
+class BriefView(AgreementDashboardView):
+    """A one-page brief of the agreement for a head of delegation, styled for print."""
+
+    template_name = "dashboards/brief.html"
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(
+            delegations=list(self.agreement.delegations.select_related("party")), **kwargs
+        )
+
+
+# ---------------------------------------------------------------------------------------------
+# Round, meeting and working group pages
+# ---------------------------------------------------------------------------------------------
+class RoundView(AgreementScopeMixin, TemplateView):
+    """What moved during a round: each chapter's status before and after it."""
+
+    template_name = "dashboards/round.html"
+
+    def get_context_data(self, **kwargs):
+        number = self.kwargs["number"]
+        negotiation_round = next((r for r in self.rounds if r.number == number), None)
+        if negotiation_round is None:
+            raise Http404
+        before = dt.datetime.combine(negotiation_round.starts_on, dt.time.min, tzinfo=dt.UTC)
+        after = asof.end_of_round(negotiation_round)
+        chapters = (
+            Chapter.objects.filter(working_group__agreement=self.agreement)
+            .select_related("working_group")
+            .annotate(
+                status_before=selectors.status_at(before),
+                status_after=selectors.status_at(after),
+            )
+            .order_by("working_group__order", "working_group__name", "order", "title")
+        )
+        chapters = list(chapters)
+        for chapter in chapters:
+            chapter.moved = chapter.status_before != chapter.status_after
+        index = self.rounds.index(negotiation_round)
+        round_meetings = Meeting.objects.filter(negotiation_round=negotiation_round)
+        return super().get_context_data(
+            negotiation_round=negotiation_round,
+            previous_round=self.rounds[index - 1] if index else None,
+            next_round=self.rounds[index + 1] if index + 1 < len(self.rounds) else None,
+            chapters=chapters,
+            moved_count=sum(chapter.moved for chapter in chapters),
+            before=before,
+            after=after,
+            meetings=list(round_meetings.order_by("starts_at")),
+            points_raised=list(
+                ContestedPoint.objects.filter(
+                    chapter__working_group__agreement=self.agreement,
+                    opened_on__gte=negotiation_round.starts_on,
+                    opened_on__lte=after.date(),
+                ).select_related("chapter", "chapter__working_group", "owner")
+            ),
+            deadlines_set=list(
+                Deadline.objects.filter(set_at__negotiation_round=negotiation_round)
+                .select_related("working_group")
+                .order_by("due_on", "pk")
+            ),
+            round_query=f"as_of=round-{number}",
+            **kwargs,
+        )
+
+
+class MeetingView(AgreementScopeMixin, TemplateView):
+    """A meeting and its outcome: status moves, contested points, deadlines, commitments."""
+
+    template_name = "dashboards/meeting.html"
+
+    def get_agreement(self):
+        self.meeting = get_object_or_404(
+            Meeting.objects.select_related("agreement", "negotiation_round").prefetch_related(
+                "working_groups"
+            ),
+            pk=self.kwargs["pk"],
+        )
+        return self.meeting.agreement
+
+    def get_context_data(self, **kwargs):
+        meeting = self.meeting
+        return super().get_context_data(
+            meeting=meeting,
+            working_groups=sorted(meeting.working_groups.all(), key=lambda g: (g.order, g.name)),
+            can_record=can_record_outcome(self.request.user, meeting),
+            status_changes=list(
+                ChapterStatusChange.objects.filter(meeting=meeting)
+                .select_related("chapter", "chapter__working_group")
+                .order_by("chapter__working_group__order", "chapter__order", "pk")
+            ),
+            points_raised=list(
+                ContestedPoint.objects.filter(raised_at=meeting).select_related("chapter", "owner")
+            ),
+            deadlines_set=list(
+                Deadline.objects.filter(set_at=meeting)
+                .select_related("working_group")
+                .order_by("due_on", "pk")
+            ),
+            commitments=list(
+                Commitment.objects.filter(meeting=meeting).select_related("party", "owner")
+            ),
+            local_starts_at=timezone.localtime(meeting.starts_at, meeting.tzinfo),
+            local_ends_at=timezone.localtime(meeting.ends_at, meeting.tzinfo),
+            **kwargs,
+        )
+
+
+class WorkingGroupView(AgreementScopeMixin, TemplateView):
+    """One working group: its chapters, open points, members, meetings and deadlines."""
+
+    template_name = "dashboards/working_group.html"
+
+    def get_agreement(self):
+        self.working_group = get_object_or_404(
+            WorkingGroup.objects.select_related("agreement"), pk=self.kwargs["pk"]
+        )
+        return self.working_group.agreement
+
+    def get_context_data(self, **kwargs):
+        group, as_of = self.working_group, self.as_of
+        chapters = Chapter.objects.filter(working_group=group)
+        meetings = Meeting.objects.filter(working_groups=group)
+        return super().get_context_data(
+            working_group=group,
+            chapters=list(selectors.chapter_states(chapters, as_of).order_by("order", "title")),
+            counts=selectors.status_counts(chapters, as_of),
+            open_points=selectors.open_points(
+                ContestedPoint.objects.filter(chapter__working_group=group), as_of
+            ),
+            members=list(
+                Membership.objects.filter(working_group=group)
+                .select_related("user", "party")
+                .order_by("party__name", "role", "user__last_name")
+            ),
+            **selectors.meetings_ahead(meetings, as_of),
+            deadlines=selectors.open_deadlines(Deadline.objects.filter(working_group=group), as_of),
+            latest_changes=list(
+                selectors.latest_changes(
+                    ChapterStatusChange.objects.filter(chapter__working_group=group), as_of
+                )
+            ),
+            **kwargs,
+        )
+
+
+# ---------------------------------------------------------------------------------------------
+# Tables of one agreement
+# ---------------------------------------------------------------------------------------------
+class AgreementTableView(AgreementScopeMixin, FilteredTableMixin, FilterView):
+    def get_filterset_kwargs(self, filterset_class):
+        return {**super().get_filterset_kwargs(filterset_class), "agreement": self.agreement}
+
+    def get_table_kwargs(self):
+        return {**super().get_table_kwargs(), "as_of": self.as_of}
+
+
+class ChapterListView(AgreementTableView):
+    """Every chapter of the agreement with its status and contested state, as of any point."""
+
+    table_class = ChapterTable
+    filterset_class = ChapterFilterSet
+    export_name = "chapters"
+    page_title = _("Chapters")
+
+    def get_queryset(self):
+        as_of = self.as_of
+        chapters = Chapter.objects.filter(working_group__agreement=self.agreement)
+        points = selectors.points_open_at(
+            ContestedPoint.objects.filter(chapter=OuterRef("pk")), as_of
+        )
+        changes = ChapterStatusChange.objects.filter(
+            chapter=OuterRef("pk"), effective_at__lte=as_of.moment
+        )
+        return (
+            selectors.chapter_states(chapters, as_of)
+            .select_related("working_group")
+            .annotate(
+                open_points=selectors.count_of(points, "chapter"),
+                last_change_at=Subquery(
+                    changes.order_by("-effective_at").values("effective_at")[:1]
+                ),
+            )
+            .order_by("working_group__order", "working_group__name", "order", "title")
+        )
+
+
+class ContestedPointListView(AgreementTableView):
+    """Every contested point of the agreement, overdue first, filterable by group and owner."""
+
+    table_class = ContestedPointTable
+    filterset_class = ContestedPointFilterSet
+    export_name = "contested-points"
+    page_title = _("Contested points")
+
+    def get_queryset(self):
+        day = self.as_of.day
+        return (
+            ContestedPoint.objects.filter(
+                chapter__working_group__agreement=self.agreement, opened_on__lte=day
+            )
+            .select_related("chapter", "chapter__working_group", "owner")
+            .annotate(
+                is_overdue=selectors.point_overdue(day),
+            )
+            .order_by("-is_overdue", F("target_date").asc(nulls_last=True), "pk")
+        )
+
+
+class CommitmentListView(AgreementTableView):
+    """What each side undertook at the agreement's meetings, and whether it was delivered."""
+
+    table_class = CommitmentTable
+    filterset_class = CommitmentFilterSet
+    export_name = "commitments"
+    page_title = _("Commitments")
+
+    def get_queryset(self):
+        return (
+            Commitment.objects.filter(meeting__agreement=self.agreement)
+            .select_related("party", "owner", "meeting")
+            .annotate(is_overdue=selectors.commitment_overdue(self.as_of.day))
+            .order_by("-is_overdue", F("due_on").asc(nulls_last=True), "pk")
+        )
+
+
+__all__ = [
+    "AgreementDashboardView",
+    "BriefView",
+    "ChapterListView",
+    "CommitmentListView",
+    "ContestedPointListView",
+    "MeetingView",
+    "PortfolioView",
+    "RoundView",
+    "WorkingGroupView",
+]

@@ -1,0 +1,132 @@
+"""The tables filter, sort, choose columns and export exactly what the filter shows."""
+
+import csv
+import io
+
+import openpyxl
+from django.urls import reverse
+
+from workinggroups.models import WorkingGroup
+
+SLUG = "cambodia-china-fta"
+
+
+def csv_rows(response):
+    assert response["Content-Type"].startswith("text/csv")
+    return list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+
+
+def test_chapters_filtered_by_status_as_of_round_two(client, official):
+    client.force_login(official)
+    url = reverse("dashboards:chapter-list", args=[SLUG])
+    response = client.get(url, {"as_of": "round-2", "status": "agreed"})
+    titles = {row.record.title for row in response.context["table"].rows}
+    assert titles == {
+        "Investment Cooperation",
+        "Economic Cooperation",
+        "Technical Cooperation",
+        "Belt and Road Initiative Cooperation",
+        "E-commerce",
+    }
+    contested = client.get(url, {"as_of": "round-2", "contested": "true"})
+    assert len(contested.context["table"].rows) == 4
+
+
+def test_chapters_filtered_by_working_group(client, official, seed):
+    group = WorkingGroup.objects.get(agreement=seed, code="NTB")
+    client.force_login(official)
+    response = client.get(
+        reverse("dashboards:chapter-list", args=[SLUG]), {"working_group": group.pk}
+    )
+    assert {row.record.title for row in response.context["table"].rows} == {
+        "Technical Barriers to Trade",
+        "Non-Tariff Measures",
+    }
+
+
+def test_chapter_export_has_the_filtered_rows_and_chosen_columns(client, official):
+    client.force_login(official)
+    response = client.get(
+        reverse("dashboards:chapter-list", args=[SLUG]),
+        {
+            "as_of": "round-2",
+            "status": "agreed_in_principle",
+            "columns": ["title", "status_at", "contested_at"],
+            "export": "csv",
+        },
+    )
+    rows = csv_rows(response)
+    assert rows[0] == ["Chapter", "Status", "Contested"]
+    assert len(rows) == 1 + 6
+    assert ["Rules of Origin", "Agreed in principle", "yes"] in rows
+    assert ["Product-Specific Rules", "Agreed in principle", "no"] in rows
+
+
+def test_contested_points_overdue_filter_and_xlsx(client, official):
+    client.force_login(official)
+    url = reverse("dashboards:contested-points", args=[SLUG])
+    overdue_in_may = client.get(url, {"as_of": "2020-05-20", "overdue": "true"})
+    assert len(overdue_in_may.context["table"].rows) == 4
+    none_overdue_now = client.get(url, {"overdue": "true"})  # all resolved in June 2020
+    assert len(none_overdue_now.context["table"].rows) == 0
+
+    response = client.get(url, {"target_date_after": "2020-05-01", "export": "xlsx"})
+    assert "attachment" in response["Content-Disposition"]
+    sheet = openpyxl.load_workbook(io.BytesIO(response.content)).active
+    rows = list(sheet.values)
+    assert rows[0][0] == "Contested point"
+    assert len(rows) == 1 + 4
+
+
+def test_commitments_filtered_by_party(client, official, seed):
+    client.force_login(official)
+    china = seed.parties.get(code="CHN")
+    response = client.get(
+        reverse("dashboards:commitments", args=[SLUG]), {"party": china.pk, "export": "csv"}
+    )
+    rows = csv_rows(response)
+    assert len(rows) == 2
+    assert rows[1][0] == "Increase the import of Cambodian agricultural products."
+    everything = csv_rows(
+        client.get(reverse("dashboards:commitments", args=[SLUG]), {"export": "csv"})
+    )
+    assert len(everything) == 1 + 7
+
+
+def test_export_has_nothing_of_other_agreements(client, official, negotiations):
+    negotiations(2)
+    client.force_login(official)
+    rows = csv_rows(client.get(reverse("dashboards:portfolio"), {"export": "csv"}))
+    assert [row[0] for row in rows[1:]] == ["Cambodia–China Free Trade Agreement"]
+    points = csv_rows(
+        client.get(reverse("dashboards:contested-points", args=[SLUG]), {"export": "csv"})
+    )
+    assert len(points) == 1 + 4
+
+
+def test_filtering_by_htmx_returns_only_the_table_fragment(client, official):
+    client.force_login(official)
+    response = client.get(
+        reverse("dashboards:chapter-list", args=[SLUG]),
+        {"status": "concluded"},
+        headers={"HX-Request": "true"},
+    )
+    assert "<html" not in response.text
+    assert response.text.lstrip().startswith('<div id="table-fragment"')
+    assert "export=csv" in response.text
+    assert "status=concluded" in response.text  # the export link keeps the filter
+
+
+def test_full_page_has_the_filter_form_pushing_its_url(client, official):
+    client.force_login(official)
+    html = client.get(reverse("dashboards:commitments", args=[SLUG])).text
+    assert 'hx-push-url="true"' in html
+    for name in ["party", "owner", "status", "overdue", "due_on_after", "due_on_before"]:
+        assert f'name="{name}"' in html
+
+
+def test_sorting_by_a_column(client, official):
+    client.force_login(official)
+    response = client.get(reverse("dashboards:chapter-list", args=[SLUG]), {"sort": "-title"})
+    titles = [row.record.title for row in response.context["table"].rows]
+    assert titles == sorted(titles, reverse=True)
