@@ -1,0 +1,110 @@
+from django.contrib import admin, messages
+from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+
+from negotiations.permissions import can_steer_agreement
+from reminders import services
+from reminders.choices import ReminderStatus
+from reminders.models import LeadTimes, Preference, Reminder
+
+
+def _steered(user, queryset, agreement_field="agreement"):
+    """Staff see the rows of the agreements they steer; superusers see everything."""
+    if user.is_superuser:
+        return queryset
+    ids = {
+        pk
+        for pk in queryset.values_list(f"{agreement_field}_id", flat=True).distinct()
+        if can_steer_agreement(user, pk)
+    }
+    return queryset.filter(**{f"{agreement_field}_id__in": ids})
+
+
+@admin.register(LeadTimes)
+class LeadTimesAdmin(admin.ModelAdmin):
+    list_display = ["agreement", "meeting_days", "deadline_days", "deadline_overdue"]
+
+    def get_queryset(self, request):
+        return _steered(request.user, super().get_queryset(request).select_related("agreement"))
+
+    def formfield_for_foreignkey(self, db_field, request, **kwargs):
+        if db_field.name == "agreement" and not request.user.is_superuser:
+            from negotiations.models import Agreement
+
+            kwargs["queryset"] = Agreement.objects.filter(
+                pk__in=[
+                    a.pk for a in Agreement.objects.all() if can_steer_agreement(request.user, a.pk)
+                ]
+            )
+        return super().formfield_for_foreignkey(db_field, request, **kwargs)
+
+
+@admin.register(Preference)
+class PreferenceAdmin(admin.ModelAdmin):
+    list_display = [
+        "user",
+        "meetings",
+        "deadlines",
+        "contested_points",
+        "commitments",
+        "digest_hour",
+    ]
+    search_fields = ["user__username", "user__email"]
+
+    def has_module_permission(self, request):
+        return request.user.is_superuser
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.is_superuser
+
+
+@admin.register(Reminder)
+class ReminderAdmin(admin.ModelAdmin):
+    """The ledger: what was sent to whom and when, and what failed."""
+
+    list_display = [
+        "recipient",
+        "kind",
+        "target_id",
+        "offset_days",
+        "send_after",
+        "status",
+        "attempts",
+        "sent_at",
+        "note",
+    ]
+    list_filter = ["status", "kind", "digest", "agreement"]
+    search_fields = ["recipient__username", "recipient__email", "note"]
+    date_hierarchy = "send_after"
+    list_select_related = ["recipient", "agreement"]
+    actions = ["resend"]
+    readonly_fields = [f.name for f in Reminder._meta.fields]
+
+    def get_queryset(self, request):
+        return _steered(request.user, super().get_queryset(request))
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    @admin.action(description=_("Send the selected failed reminders again"))
+    def resend(self, request, queryset):
+        count = services.resend(
+            reminder_ids=list(
+                queryset.filter(
+                    status__in=[ReminderStatus.FAILED, ReminderStatus.SKIPPED]
+                ).values_list("pk", flat=True)
+            )
+        )
+        self.message_user(
+            request,
+            ngettext(
+                "%(count)d reminder will be sent again within a minute.",
+                "%(count)d reminders will be sent again within a minute.",
+                count,
+            )
+            % {"count": count},
+            messages.SUCCESS,
+        )

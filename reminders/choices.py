@@ -1,0 +1,38 @@
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+
+class ReminderKind(models.TextChoices):
+    """What a reminder is about; each kind has its own lead times and preference."""
+
+    MEETING = "meeting", _("Meeting")
+    DEADLINE = "deadline", _("Deadline")
+    CONTESTED_POINT = "contested_point", _("Contested point")
+    COMMITMENT = "commitment", _("Commitment")
+
+
+class Delivery(models.TextChoices):
+    """How a person wants the reminders of one kind."""
+
+    OFF = "off", _("Off")
+    EACH = "each", _("Each reminder as it comes")
+    DIGEST = "digest", _("One daily digest")
+
+
+class ReminderStatus(models.TextChoices):
+    """Where one reminder stands in the ledger."""
+
+    PENDING = "pending", _("Pending")
+    SENDING = "sending", _("Being sent")
+    SENT = "sent", _("Sent")
+    FAILED = "failed", _("Failed")
+    SKIPPED = "skipped", _("Not sent")
+
+
+# The preference field of `Preference` that governs each kind.
+PREFERENCE_FIELD = {
+    ReminderKind.MEETING: "meetings",
+    ReminderKind.DEADLINE: "deadlines",
+    ReminderKind.CONTESTED_POINT: "contested_points",
+    ReminderKind.COMMITMENT: "commitments",
+}

@@ -1,0 +1,232 @@
+"""The reminder email: subject, plain text and HTML in the recipient's language and zone,
+an .ics for each meeting, and the headers that mark it as automatic."""
+
+import datetime as dt
+import hashlib
+import zoneinfo
+from email.message import MIMEPart
+
+import icalendar
+from django.conf import settings
+from django.core.mail import EmailMultiAlternatives
+from django.template.loader import render_to_string
+from django.utils import dateformat, translation
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy, ngettext
+
+from reminders import links, selectors
+from reminders.choices import ReminderKind
+
+# Zones named after the capitals the negotiators know them by.
+CITY_NAMES = {
+    "Asia/Phnom_Penh": gettext_lazy("Phnom Penh"),
+    "Asia/Shanghai": gettext_lazy("Beijing"),
+    "Asia/Bangkok": gettext_lazy("Bangkok"),
+    "Asia/Ho_Chi_Minh": gettext_lazy("Hanoi"),
+    "Asia/Vientiane": gettext_lazy("Vientiane"),
+    "Asia/Tokyo": gettext_lazy("Tokyo"),
+    "Asia/Seoul": gettext_lazy("Seoul"),
+    "UTC": gettext_lazy("UTC"),
+}
+# "Tue 9 June 09:00"; Chinese puts the month and day first ("6月9日 星期二 09:00").
+FORMATS = {"zh-hans": ("n月j日 D H:i", "n月j日 D")}
+DEFAULT_FORMATS = ("D j F H:i", "D j F")
+
+
+def _format(value, index):
+    return dateformat.format(value, FORMATS.get(translation.get_language(), DEFAULT_FORMATS)[index])
+
+
+def city(zone_name: str) -> str:
+    if zone_name in CITY_NAMES:
+        return str(CITY_NAMES[zone_name])
+    return zone_name.rsplit("/", 1)[-1].replace("_", " ")
+
+
+def local(moment: dt.datetime, zone_name: str) -> str:
+    try:
+        zone = zoneinfo.ZoneInfo(zone_name)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        zone, zone_name = dt.UTC, "UTC"
+    return f"{_format(moment.astimezone(zone), 0)} {city(zone_name)}"
+
+
+def in_how_long(moment: dt.datetime, now: dt.datetime) -> str:
+    hours = round((moment - now).total_seconds() / 3600)
+    if hours >= 20:
+        days = max(1, round(hours / 24))
+        return ngettext("in %(count)d day", "in %(count)d days", days) % {"count": days}
+    hours = max(1, hours)
+    return ngettext("in %(count)d hour", "in %(count)d hours", hours) % {"count": hours}
+
+
+def in_how_many_days(date: dt.date, today: dt.date) -> str:
+    days = (date - today).days
+    if days == 0:
+        return _("today")
+    if days > 0:
+        return ngettext("in %(count)d day", "in %(count)d days", days) % {"count": days}
+    return ngettext("%(count)d day ago", "%(count)d days ago", -days) % {"count": -days}
+
+
+def _party_times(meeting) -> list[dict]:
+    """The meeting's time in each party's capital, when the parties are not all in one zone."""
+    parties = [d.party for d in meeting.agreement.delegations.select_related("party")]
+    if len({p.capital_time_zone for p in parties}) < 2:
+        return []
+    return [
+        {"party": p.name, "when": local(meeting.starts_at, p.capital_time_zone)} for p in parties
+    ]
+
+
+def _item(reminder, target, recipient, now) -> dict:
+    """What the templates show about one reminder."""
+    zone_name = recipient.time_zone
+    today = now.astimezone(selectors.zone_of(recipient)).date()
+    kind = reminder.kind
+    if kind == ReminderKind.MEETING:
+        when = local(target.starts_at, zone_name)
+        groups = ", ".join(str(g) for g in target.working_groups.all())
+        return {
+            "kind": kind,
+            "kind_label": _("Meeting"),
+            "title": target.title,
+            "agreement": target.agreement.short_name,
+            "context": groups,
+            "when": when,
+            "relative": in_how_long(target.starts_at, now),
+            "ends": local(target.ends_at, zone_name),
+            "party_times": _party_times(target),
+            "place": target.location,
+            "video_link": target.video_link,
+            "url": links.meeting_url(target),
+            "subject": _("%(title)s %(relative)s, %(when)s")
+            % {"title": target.title, "relative": in_how_long(target.starts_at, now), "when": when},
+        }
+    date = selectors.target_date(kind, target)
+    date_text = _format(date, 1)
+    overdue = reminder.offset_days < 0 or date < today
+    if kind == ReminderKind.DEADLINE:
+        agreement = target.agreement
+        label = _("Deadline")
+        title = target.title
+        context = str(target.working_group or _("Chief negotiators"))
+        url = links.agreement_url(agreement)
+        subject = (
+            _("Deadline passed undone: %(title)s, due %(date)s")
+            if overdue
+            else _("Deadline %(relative)s: %(title)s, %(date)s")
+        )
+    elif kind == ReminderKind.CONTESTED_POINT:
+        agreement = target.chapter.working_group.agreement
+        label = _("Contested point")
+        title = target.title
+        context = f"{target.chapter} ({target.chapter.working_group})"
+        url = links.contested_point_url(target)
+        subject = (
+            _("Contested point overdue since %(date)s: %(title)s")
+            if date < today
+            else _("Contested point due %(relative)s: %(title)s")
+        )
+    else:
+        agreement = target.meeting.agreement
+        label = _("Commitment")
+        title = str(target)
+        context = str(target.party or _("All parties"))
+        url = links.agreement_url(agreement)
+        subject = (
+            _("Commitment overdue since %(date)s: %(title)s")
+            if date < today
+            else _("Commitment due %(relative)s: %(title)s")
+        )
+    relative = in_how_many_days(date, today)
+    return {
+        "kind": kind,
+        "kind_label": label,
+        "title": title,
+        "agreement": agreement.short_name,
+        "context": context,
+        "when": date_text,
+        "relative": relative,
+        "overdue": overdue,
+        "url": url,
+        "subject": subject % {"title": title, "date": date_text, "relative": relative},
+    }
+
+
+def calendar_part(reminder, meeting, now) -> MIMEPart:
+    """An RFC 5545 event: one UID per meeting, SEQUENCE raised by every move."""
+    calendar = icalendar.Calendar()
+    calendar.add("prodid", "-//Negotiation tracker//Reminders//EN")
+    calendar.add("version", "2.0")
+    calendar.add("method", "PUBLISH")
+    event = icalendar.Event()
+    event.add("uid", f"meeting-{meeting.pk}@{links.mail_domain()}")
+    event.add("sequence", reminder.revision)
+    event.add("dtstamp", now.astimezone(dt.UTC))
+    zone = meeting.tzinfo
+    event.add("dtstart", meeting.starts_at.astimezone(zone))
+    event.add("dtend", meeting.ends_at.astimezone(zone))
+    event.add("summary", meeting.title)
+    event.add("status", "CANCELLED" if meeting.is_cancelled else "CONFIRMED")
+    url = links.meeting_url(meeting)
+    event.add("url", url)
+    where = meeting.location or meeting.video_link
+    if where:
+        event.add("location", where)
+    event.add("description", "\n".join(filter(None, [meeting.video_link, url])))
+    calendar.add_component(event)
+    calendar.add_missing_timezones()
+    part = MIMEPart()
+    part.set_content(
+        calendar.to_ical().decode(),
+        subtype="calendar",
+        params={"method": "PUBLISH"},
+        disposition="attachment",
+        filename=f"meeting-{meeting.pk}.ics",
+    )
+    return part
+
+
+def build_message(*, recipient, items, now) -> EmailMultiAlternatives:
+    """One email for one reminder, or a digest when the reminders are the digest's."""
+    with translation.override(recipient.language or settings.LANGUAGE_CODE):
+        entries = [_item(reminder, target, recipient, now) for reminder, target in items]
+        is_digest = items[0][0].digest
+        if is_digest:
+            today = _format(now.astimezone(selectors.zone_of(recipient)).date(), 1)
+            subject = ngettext(
+                "%(count)d reminder for %(date)s", "%(count)d reminders for %(date)s", len(items)
+            ) % {"count": len(items), "date": today}
+        else:
+            subject = entries[0]["subject"]
+        context = {
+            "recipient": recipient,
+            "items": entries,
+            "is_digest": is_digest,
+            "subject": subject,
+            "settings_url": links.settings_url(),
+            "zone": city(recipient.time_zone),
+        }
+        text = render_to_string("reminders/email/reminder.txt", context)
+        html = render_to_string("reminders/email/reminder.html", context)
+    ids = ".".join(str(reminder.pk) for reminder, _ in items)
+    # The same reminder always has the same Message-ID, so a repeat can be recognised.
+    key = hashlib.sha256(ids.encode()).hexdigest()[:16]
+    message = EmailMultiAlternatives(
+        subject=subject,
+        body=text,
+        from_email=settings.DEFAULT_FROM_EMAIL,
+        to=[recipient.email],
+        headers={
+            "Auto-Submitted": "auto-generated",
+            "X-Auto-Response-Suppress": "All",
+            "List-Unsubscribe": f"<{links.settings_url()}>",
+            "Message-ID": f"<reminder-{key}@{links.mail_domain()}>",
+        },
+    )
+    message.attach_alternative(html, "text/html")
+    for reminder, target in items:
+        if reminder.kind == ReminderKind.MEETING:
+            message.attach(calendar_part(reminder, target, now))
+    return message

@@ -1,0 +1,273 @@
+"""Reads: who is concerned by a meeting, deadline, contested point or commitment, and when."""
+
+import datetime as dt
+import zoneinfo
+from dataclasses import dataclass
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.db.models import QuerySet
+
+from negotiations.choices import OPEN_COMMITMENT_STATUSES, MeetingKind, Role
+from negotiations.models import Commitment, Deadline, Meeting
+from reminders.choices import PREFERENCE_FIELD, ReminderKind
+from reminders.models import LeadTimes, Preference, default_deadline_lead_days
+from reminders.models import default_meeting_lead_days as _default_meeting_days
+from workinggroups.choices import UNRESOLVED_POINT_STATES
+from workinggroups.models import ContestedPoint
+
+# Meetings of these kinds concern the chief negotiators and officials, not one group.
+LEADERSHIP_MEETINGS = (MeetingKind.ROUND_PLENARY, MeetingKind.LEADERS)
+LEADERSHIP_ROLES = (Role.CHIEF_NEGOTIATOR, Role.OFFICIAL)
+# Contested points and commitments are followed up this often while overdue.
+FOLLOW_UP_DAYS = 7
+# An overdue deadline's one reminder is not sent at all after this long (e.g. after an outage).
+OVERDUE_CATCH_UP = dt.timedelta(days=7)
+
+MODELS = {
+    ReminderKind.MEETING: Meeting,
+    ReminderKind.DEADLINE: Deadline,
+    ReminderKind.CONTESTED_POINT: ContestedPoint,
+    ReminderKind.COMMITMENT: Commitment,
+}
+
+
+@dataclass(frozen=True)
+class Due:
+    """One reminder that should exist now: its target as scheduled, recipient and lead time."""
+
+    kind: str
+    target_id: int
+    agreement_id: int
+    recipient_id: int
+    offset_days: int
+    target_at: dt.datetime
+    due_at: dt.datetime
+
+
+def _people() -> QuerySet:
+    return get_user_model().objects.filter(is_active=True).exclude(email="")
+
+
+def meeting_recipients(meeting: Meeting) -> QuerySet:
+    if meeting.kind in LEADERSHIP_MEETINGS:
+        return _people().filter(
+            roles__agreement_id=meeting.agreement_id, roles__role__in=LEADERSHIP_ROLES
+        )
+    return _people().filter(memberships__working_group__meetings=meeting).distinct()
+
+
+def deadline_recipients(deadline: Deadline) -> QuerySet:
+    if deadline.working_group_id:
+        return _people().filter(memberships__working_group_id=deadline.working_group_id)
+    return _people().filter(
+        roles__agreement_id=deadline.agreement_id, roles__role=Role.CHIEF_NEGOTIATOR
+    )
+
+
+def owner_recipients(target) -> QuerySet:
+    return _people().filter(pk=target.owner_id)
+
+
+def recipients(kind: str, target) -> QuerySet:
+    if kind == ReminderKind.MEETING:
+        return meeting_recipients(target)
+    if kind == ReminderKind.DEADLINE:
+        return deadline_recipients(target)
+    return owner_recipients(target)
+
+
+def agreement_id_of(kind: str, target) -> int:
+    if kind == ReminderKind.CONTESTED_POINT:
+        return target.chapter.working_group.agreement_id
+    if kind == ReminderKind.COMMITMENT:
+        return target.meeting.agreement_id
+    return target.agreement_id
+
+
+def target_date(kind: str, target) -> dt.date | None:
+    return {
+        ReminderKind.DEADLINE: lambda: target.due_on,
+        ReminderKind.CONTESTED_POINT: lambda: target.target_date,
+        ReminderKind.COMMITMENT: lambda: target.due_on,
+    }[kind]()
+
+
+def target_at(kind: str, target) -> dt.datetime | None:
+    """The moment a target is scheduled for; dates count from their midnight, UTC."""
+    if kind == ReminderKind.MEETING:
+        return target.starts_at
+    date = target_date(kind, target)
+    return None if date is None else dt.datetime.combine(date, dt.time(), tzinfo=dt.UTC)
+
+
+def fingerprint(kind: str, target) -> str:
+    """What changes when a target is moved (and so bumps its revision)."""
+    if kind == ReminderKind.MEETING:
+        return f"{target.starts_at.isoformat()}/{target.ends_at.isoformat()}/{target.time_zone}"
+    date = target_date(kind, target)
+    return date.isoformat() if date else ""
+
+
+def still_concerns(kind: str, target) -> bool:
+    """The target still calls for reminders at all (not cancelled, done or resolved)."""
+    if kind == ReminderKind.MEETING:
+        return not target.is_cancelled
+    if kind == ReminderKind.DEADLINE:
+        return not target.done
+    if kind == ReminderKind.CONTESTED_POINT:
+        return target.state in UNRESOLVED_POINT_STATES
+    return target.status in OPEN_COMMITMENT_STATUSES
+
+
+def zone_of(user) -> zoneinfo.ZoneInfo:
+    try:
+        return zoneinfo.ZoneInfo(user.time_zone)
+    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
+        return zoneinfo.ZoneInfo("UTC")
+
+
+def local_moment(date: dt.date, zone, hour: int) -> dt.datetime:
+    return dt.datetime.combine(date, dt.time(hour), tzinfo=zone).astimezone(dt.UTC)
+
+
+def next_digest_moment(after: dt.datetime, zone, hour: int) -> dt.datetime:
+    """The first moment at or after `after` when it is `hour`:00 in `zone`."""
+    local = after.astimezone(zone)
+    moment = local_moment(local.date(), zone, hour)
+    if moment < after:
+        moment = local_moment(local.date() + dt.timedelta(days=1), zone, hour)
+    return moment
+
+
+def lead_times(agreement_ids) -> dict[int, LeadTimes]:
+    found = {lt.agreement_id: lt for lt in LeadTimes.objects.filter(agreement_id__in=agreement_ids)}
+    return {
+        agreement_id: found.get(agreement_id) or LeadTimes(agreement_id=agreement_id)
+        for agreement_id in agreement_ids
+    }
+
+
+def preferences(user_ids) -> dict[int, Preference]:
+    found = {p.user_id: p for p in Preference.objects.filter(user_id__in=user_ids)}
+    return {user_id: found.get(user_id) or Preference(user_id=user_id) for user_id in user_ids}
+
+
+def delivery(preference: Preference, kind: str) -> str:
+    return getattr(preference, PREFERENCE_FIELD[kind])
+
+
+def latest_due_offset(kind, target, lead: LeadTimes, recipient, now) -> tuple[int, dt.datetime]:
+    """The most recent of the target's reminder moments that has come, for this recipient.
+
+    Earlier moments that passed unsent (an outage, a target created late) are not sent as
+    well: one reminder with the current state of things replaces them. None when nothing is
+    due, or when what is due is about something already past.
+    """
+    if kind == ReminderKind.MEETING:
+        starts = target.starts_at
+        if starts <= now:
+            return None
+        due = [
+            d
+            for d in (lead.meeting_days or _default_meeting_days())
+            if starts - dt.timedelta(days=d) <= now
+        ]
+        if not due:
+            return None
+        offset = min(due)
+        return offset, starts - dt.timedelta(days=offset)
+    zone = zone_of(recipient)
+    hour = settings.REMINDERS_LOCAL_HOUR
+    date = target_date(kind, target)
+    if date is None:
+        return None
+    if kind == ReminderKind.DEADLINE:
+        moments = {
+            d: local_moment(date - dt.timedelta(days=d), zone, hour)
+            for d in (lead.deadline_days or default_deadline_lead_days())
+        }
+        if lead.deadline_overdue:
+            moments[-1] = local_moment(date + dt.timedelta(days=1), zone, hour)
+        due = [d for d, moment in moments.items() if moment <= now]
+        if not due:
+            return None
+        offset = min(due)
+        if offset > 0 and now >= local_moment(date + dt.timedelta(days=1), zone, 0):
+            return None
+        if offset < 0 and now - moments[offset] > OVERDUE_CATCH_UP:
+            return None
+        return offset, moments[offset]
+    # Contested points and commitments: on the day, then weekly while still open.
+    first = local_moment(date, zone, hour)
+    if first > now:
+        return None
+    weeks = (now - first) // dt.timedelta(days=FOLLOW_UP_DAYS)
+    moment = local_moment(date + dt.timedelta(days=FOLLOW_UP_DAYS * weeks), zone, hour)
+    if moment > now:  # a daylight-saving shift between the two dates
+        weeks -= 1
+        moment = local_moment(date + dt.timedelta(days=FOLLOW_UP_DAYS * weeks), zone, hour)
+    return -FOLLOW_UP_DAYS * weeks, moment
+
+
+def candidate_targets(now: dt.datetime):
+    """(kind, target) pairs that may have a reminder due now; a superset, checked one by one."""
+    longest = max(
+        [max(_default_meeting_days()), max(default_deadline_lead_days())]
+        + [max(d or [0]) for d in LeadTimes.objects.values_list("meeting_days", flat=True)]
+        + [max(d or [0]) for d in LeadTimes.objects.values_list("deadline_days", flat=True)]
+    )
+    horizon = dt.timedelta(days=longest + 1)
+    today = now.date()
+    meetings = Meeting.objects.filter(
+        is_cancelled=False, starts_at__gt=now, starts_at__lte=now + horizon
+    )
+    deadlines = Deadline.objects.filter(
+        done=False,
+        due_on__gte=today - OVERDUE_CATCH_UP - dt.timedelta(days=2),
+        due_on__lte=today + horizon,
+    )
+    points = ContestedPoint.objects.filter(
+        state__in=UNRESOLVED_POINT_STATES,
+        owner__isnull=False,
+        target_date__lte=today + dt.timedelta(days=1),
+    ).select_related("chapter__working_group")
+    commitments = Commitment.objects.filter(
+        status__in=OPEN_COMMITMENT_STATUSES,
+        owner__isnull=False,
+        due_on__lte=today + dt.timedelta(days=1),
+    ).select_related("meeting")
+    for kind, queryset in (
+        (ReminderKind.MEETING, meetings),
+        (ReminderKind.DEADLINE, deadlines),
+        (ReminderKind.CONTESTED_POINT, points),
+        (ReminderKind.COMMITMENT, commitments),
+    ):
+        for target in queryset.iterator():
+            yield kind, target
+
+
+def due_reminders(now: dt.datetime):
+    """Every reminder that should exist at `now`, with the people it goes to."""
+    targets = list(candidate_targets(now))
+    leads = lead_times({agreement_id_of(kind, target) for kind, target in targets})
+    for kind, target in targets:
+        agreement_id = agreement_id_of(kind, target)
+        for recipient in recipients(kind, target):
+            found = latest_due_offset(kind, target, leads[agreement_id], recipient, now)
+            if found is None:
+                continue
+            offset, due_at = found
+            yield (
+                Due(
+                    kind=kind,
+                    target_id=target.pk,
+                    agreement_id=agreement_id,
+                    recipient_id=recipient.pk,
+                    offset_days=offset,
+                    target_at=target_at(kind, target),
+                    due_at=due_at,
+                ),
+                target,
+                recipient,
+            )

@@ -1,0 +1,407 @@
+"""Writes: the scan that fills the ledger, and the sending that empties it, exactly once.
+
+A reminder goes through the ledger (`Reminder`) as: created once by the scan (a unique
+constraint per target as scheduled, recipient and lead time), claimed by a conditional update
+(pending, or a claim older than the lease), sent over the batch's one SMTP connection, and
+marked sent with the claim it was sent under. A failure releases the claim with a later
+attempt time; after REMINDERS_MAX_ATTEMPTS it is marked failed for the secretariat to see.
+"""
+
+import contextlib
+import datetime as dt
+import logging
+import smtplib
+import uuid
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.core import mail
+from django.db import transaction
+from django.db.models import F, Q
+from django.utils import timezone
+
+from reminders import selectors
+from reminders.choices import Delivery, ReminderKind, ReminderStatus
+from reminders.emails import build_message
+from reminders.models import Preference, Reminder, TargetRevision
+
+logger = logging.getLogger(__name__)
+
+
+# ---------------------------------------------------------------------------------------------
+# The scan
+# ---------------------------------------------------------------------------------------------
+def _lease() -> dt.timedelta:
+    return dt.timedelta(seconds=settings.REMINDERS_CLAIM_LEASE_SECONDS)
+
+
+def _revision(kind: str, target) -> int:
+    """The target's revision, bumped (once, whoever scans) when its time changed."""
+    fingerprint = selectors.fingerprint(kind, target)
+    row, created = TargetRevision.objects.get_or_create(
+        kind=kind, target_id=target.pk, defaults={"fingerprint": fingerprint}
+    )
+    if not created and row.fingerprint != fingerprint:
+        # Conditional, so that two scans seeing the same move bump the revision once.
+        TargetRevision.objects.filter(pk=row.pk).exclude(fingerprint=fingerprint).update(
+            fingerprint=fingerprint, revision=F("revision") + 1
+        )
+        row.refresh_from_db()
+    return row.revision
+
+
+def materialise(*, now: dt.datetime) -> int:
+    """Create the ledger rows for every reminder due at `now`; returns how many are new."""
+    found = list(selectors.due_reminders(now))
+    if not found:
+        return 0
+    prefs = selectors.preferences({due.recipient_id for due, _, _ in found})
+    revisions = {}
+    rows = []
+    for due, target, recipient in found:
+        mode = selectors.delivery(prefs[due.recipient_id], due.kind)
+        if mode == Delivery.OFF:
+            continue
+        key = (due.kind, due.target_id)
+        if key not in revisions:
+            revisions[key] = _revision(due.kind, target)
+        send_after = due.due_at
+        if mode == Delivery.DIGEST:
+            send_after = selectors.next_digest_moment(
+                max(due.due_at, now - dt.timedelta(hours=1)),
+                selectors.zone_of(recipient),
+                prefs[due.recipient_id].digest_hour,
+            )
+        rows.append(
+            Reminder(
+                agreement_id=due.agreement_id,
+                recipient_id=due.recipient_id,
+                kind=due.kind,
+                target_id=due.target_id,
+                revision=revisions[key],
+                offset_days=due.offset_days,
+                target_at=due.target_at,
+                due_at=due.due_at,
+                send_after=send_after,
+                digest=mode == Delivery.DIGEST,
+            )
+        )
+    existing = set(
+        Reminder.objects.filter(
+            kind__in={r.kind for r in rows}, target_id__in={r.target_id for r in rows}
+        ).values_list("kind", "target_id", "revision", "recipient_id", "offset_days")
+    )
+    # A lead time already sent before the target moved is not sent again: the next one,
+    # at the new time, tells of the move.
+    sent_before = set(
+        Reminder.objects.filter(
+            kind__in={r.kind for r in rows},
+            target_id__in={r.target_id for r in rows},
+            status=ReminderStatus.SENT,
+        ).values_list("kind", "target_id", "recipient_id", "offset_days")
+    )
+    new = [
+        r
+        for r in rows
+        if (r.kind, r.target_id, r.revision, r.recipient_id, r.offset_days) not in existing
+        and (r.kind, r.target_id, r.recipient_id, r.offset_days) not in sent_before
+    ]
+    # Another scan may insert the same rows meanwhile: the constraint keeps one of each.
+    Reminder.objects.bulk_create(new, ignore_conflicts=True)
+    for r in new:
+        # What the new row replaces: an earlier lead time, or the target as it was before a move.
+        Reminder.objects.filter(
+            kind=r.kind,
+            target_id=r.target_id,
+            recipient_id=r.recipient_id,
+            status=ReminderStatus.PENDING,
+        ).filter(
+            Q(revision__lt=r.revision) | Q(revision=r.revision, offset_days__gt=r.offset_days)
+        ).update(status=ReminderStatus.SKIPPED, note="superseded")
+    return len(new)
+
+
+def _ready(now: dt.datetime):
+    """Rows that may be sent now: pending and due, or claimed by a sender that vanished."""
+    return Reminder.objects.filter(
+        Q(
+            status=ReminderStatus.PENDING,
+            send_after__lte=now,
+        )
+        & (Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now))
+        | Q(status=ReminderStatus.SENDING, claimed_at__lt=now - _lease())
+    )
+
+
+def dispatch(*, now: dt.datetime) -> list[list[int]]:
+    """Batches of ready reminder ids, a recipient's digest kept in one batch."""
+    ready = list(
+        _ready(now)
+        .filter(Q(queued_at__isnull=True) | Q(queued_at__lt=now - _lease()))
+        .order_by("recipient_id", "digest", "pk")
+        .values_list("pk", "recipient_id", "digest")
+    )
+    if not ready:
+        return []
+    Reminder.objects.filter(pk__in=[pk for pk, _, _ in ready]).update(queued_at=now)
+    groups = defaultdict(list)
+    for pk, recipient_id, digest in ready:
+        groups[(recipient_id, digest) if digest else pk].append(pk)
+    batches, batch = [], []
+    for ids in groups.values():
+        if batch and len(batch) + len(ids) > settings.REMINDERS_BATCH_SIZE:
+            batches.append(batch)
+            batch = []
+        batch.extend(ids)
+    if batch:
+        batches.append(batch)
+    return batches
+
+
+def scan(*, now: dt.datetime | None = None) -> list[list[int]]:
+    """Fill the ledger for `now` and return the batches of reminders to send."""
+    now = now or timezone.now()
+    with transaction.atomic():
+        created = materialise(now=now)
+    batches = dispatch(now=now)
+    logger.info("Reminder scan: %d new, %d batches to send", created, len(batches))
+    return batches
+
+
+# ---------------------------------------------------------------------------------------------
+# Sending
+# ---------------------------------------------------------------------------------------------
+@dataclass
+class Outcome:
+    sent: list[int] = field(default_factory=list)
+    skipped: list[int] = field(default_factory=list)
+    failed: list[int] = field(default_factory=list)
+    retry: list[int] = field(default_factory=list)
+    retry_in: float = 0
+
+
+class _TemporaryFailure(Exception):
+    pass
+
+
+class _PermanentFailure(Exception):
+    pass
+
+
+def _claim(pk: int, now: dt.datetime) -> uuid.UUID | None:
+    token = uuid.uuid4()
+    claimed = (
+        _ready(now)
+        .filter(pk=pk)
+        .update(
+            status=ReminderStatus.SENDING,
+            claimed_at=now,
+            claim_token=token,
+            attempts=F("attempts") + 1,
+        )
+    )
+    return token if claimed else None
+
+
+def _why_not(reminder: Reminder, target, preference: Preference, now: dt.datetime) -> str:
+    """Why this reminder should no longer go out, or an empty string."""
+    kind = reminder.kind
+    if target is None:
+        return "target deleted"
+    if selectors.target_at(kind, target) != reminder.target_at:
+        return "target moved"
+    if not selectors.still_concerns(kind, target):
+        return "no longer needed"
+    if kind == ReminderKind.MEETING and target.starts_at <= now:
+        return "meeting started"
+    if kind == ReminderKind.DEADLINE and reminder.offset_days > 0:
+        zone = selectors.zone_of(reminder.recipient)
+        end = selectors.local_moment(target.due_on + dt.timedelta(days=1), zone, 0)
+        if now >= end:
+            return "deadline passed"
+    if selectors.delivery(preference, kind) == Delivery.OFF:
+        return "opted out"
+    if not selectors.recipients(kind, target).filter(pk=reminder.recipient_id).exists():
+        return "no longer concerned"
+    return ""
+
+
+def _targets(reminders) -> dict:
+    by_kind = defaultdict(set)
+    for r in reminders:
+        by_kind[r.kind].add(r.target_id)
+    related = {
+        ReminderKind.MEETING: ["agreement"],
+        ReminderKind.DEADLINE: ["agreement", "working_group"],
+        ReminderKind.CONTESTED_POINT: ["chapter__working_group__agreement"],
+        ReminderKind.COMMITMENT: ["meeting__agreement", "party"],
+    }
+    found = {}
+    for kind, ids in by_kind.items():
+        model = selectors.MODELS[kind]
+        for target in model.objects.filter(pk__in=ids).select_related(*related[kind]):
+            found[(kind, target.pk)] = target
+    return found
+
+
+def _backoff(attempts: int) -> dt.timedelta:
+    seconds = settings.REMINDERS_RETRY_SECONDS * 2 ** max(0, attempts - 1)
+    # Never far ahead: a long countdown on Redis is redelivered after its visibility timeout.
+    return dt.timedelta(seconds=min(seconds, 30 * 60))
+
+
+def _release(claims, error: str, now: dt.datetime, *, permanent: bool, outcome: Outcome):
+    for reminder, token in claims:
+        attempts = reminder.attempts
+        gives_up = permanent or attempts >= settings.REMINDERS_MAX_ATTEMPTS
+        Reminder.objects.filter(pk=reminder.pk, claim_token=token).update(
+            status=ReminderStatus.FAILED if gives_up else ReminderStatus.PENDING,
+            next_attempt_at=None if gives_up else now + _backoff(attempts),
+            queued_at=None,  # the next scan after the back-off may queue it again
+            note=error[:2000],
+        )
+        if gives_up:
+            logger.error("Reminder %s failed for good: %s", reminder.pk, error)
+            outcome.failed.append(reminder.pk)
+        else:
+            outcome.retry.append(reminder.pk)
+            wait = _backoff(attempts).total_seconds()
+            outcome.retry_in = min(outcome.retry_in or wait, wait)
+
+
+def _send(connection, message):
+    try:
+        connection.send_messages([message])
+    except smtplib.SMTPRecipientsRefused as error:
+        codes = [code for code, _ in error.recipients.values()]
+        exc = _PermanentFailure if codes and min(codes) >= 500 else _TemporaryFailure
+        raise exc(f"recipient refused: {error.recipients}") from error
+    except smtplib.SMTPResponseException as error:
+        exc = _PermanentFailure if error.smtp_code >= 500 else _TemporaryFailure
+        raise exc(f"{error.smtp_code} {error.smtp_error!r}") from error
+    except (smtplib.SMTPException, OSError) as error:
+        raise _TemporaryFailure(f"{type(error).__name__}: {error}") from error
+
+
+class _Connection:
+    """The batch's one SMTP connection, opened when there is something to send."""
+
+    def __init__(self):
+        self.backend = None
+
+    def get(self):
+        if self.backend is None:
+            self.backend = mail.mailers["default"]
+            try:
+                self.backend.open()
+            except (smtplib.SMTPException, OSError) as error:
+                self.backend = None
+                raise _TemporaryFailure(f"{type(error).__name__}: {error}") from error
+        return self.backend
+
+    def drop(self):
+        if self.backend is not None:
+            with contextlib.suppress(smtplib.SMTPException, OSError):
+                self.backend.close()
+            self.backend = None
+
+
+def send_reminders(*, reminder_ids: list[int], now: dt.datetime | None = None) -> Outcome:
+    """Send these reminders, each at most once; safe to call twice, concurrently or not."""
+    outcome = Outcome()
+    rows = {
+        r.pk: r for r in Reminder.objects.filter(pk__in=reminder_ids).select_related("recipient")
+    }
+    targets = _targets(rows.values())
+    prefs = selectors.preferences({r.recipient_id for r in rows.values()})
+    # Each message is one reminder, or a recipient's digest: a list of reminders.
+    messages = []
+    digests = defaultdict(list)
+    for pk in reminder_ids:
+        if pk not in rows:
+            continue
+        if rows[pk].digest:
+            digests[rows[pk].recipient_id].append(rows[pk])
+        else:
+            messages.append([rows[pk]])
+    messages.extend(digests.values())
+
+    connection = _Connection()
+    try:
+        for position, group in enumerate(messages):
+            moment = now or timezone.now()
+            claims = []
+            for reminder in group:
+                token = _claim(reminder.pk, moment)
+                if token is None:
+                    continue  # sent, being sent by someone else, or not due
+                reminder.attempts += 1
+                target = targets.get((reminder.kind, reminder.target_id))
+                reason = _why_not(reminder, target, prefs[reminder.recipient_id], moment)
+                if reason:
+                    Reminder.objects.filter(pk=reminder.pk, claim_token=token).update(
+                        status=ReminderStatus.SKIPPED, note=reason
+                    )
+                    outcome.skipped.append(reminder.pk)
+                else:
+                    claims.append((reminder, token))
+            if not claims:
+                continue  # nothing left to say: no empty email
+            message = build_message(
+                recipient=group[0].recipient,
+                items=[(r, targets[(r.kind, r.target_id)]) for r, _ in claims],
+                now=moment,
+            )
+            try:
+                _send(connection.get(), message)
+            except _PermanentFailure as error:
+                _release(claims, str(error), moment, permanent=True, outcome=outcome)
+                continue
+            except _TemporaryFailure as error:
+                # The server is unwell: stop here, and try this and the rest again later.
+                connection.drop()
+                _release(claims, str(error), moment, permanent=False, outcome=outcome)
+                rest = [r.pk for later in messages[position + 1 :] for r in later]
+                Reminder.objects.filter(pk__in=rest).update(queued_at=None)
+                outcome.retry.extend(rest)
+                outcome.retry_in = outcome.retry_in or _backoff(1).total_seconds()
+                break
+            # The window: a crash here, after the server accepted the message and before this
+            # update commits, leaves the claim to expire and the reminder to be sent again.
+            sent_at = timezone.now()
+            for reminder, token in claims:
+                marked = Reminder.objects.filter(
+                    pk=reminder.pk, claim_token=token, status=ReminderStatus.SENDING
+                ).update(status=ReminderStatus.SENT, sent_at=sent_at, note="")
+                if marked:
+                    outcome.sent.append(reminder.pk)
+                else:
+                    logger.warning("Reminder %s: claim lost while sending", reminder.pk)
+    finally:
+        connection.drop()
+    return outcome
+
+
+def resend(*, reminder_ids: list[int], now: dt.datetime | None = None) -> int:
+    """Put failed (or skipped) reminders back in the queue, as the secretariat asks."""
+    now = now or timezone.now()
+    return Reminder.objects.filter(
+        pk__in=reminder_ids, status__in=[ReminderStatus.FAILED, ReminderStatus.SKIPPED]
+    ).update(
+        status=ReminderStatus.PENDING,
+        attempts=0,
+        next_attempt_at=None,
+        queued_at=None,
+        send_after=now,
+        note="",
+    )
+
+
+def set_preference(*, user, **choices) -> Preference:
+    preference, _ = Preference.objects.get_or_create(user=user)
+    for name, value in choices.items():
+        setattr(preference, name, value)
+    preference.full_clean()
+    preference.save()
+    return preference

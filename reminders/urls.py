@@ -1,0 +1,9 @@
+from django.urls import path
+
+from reminders import views
+
+app_name = "reminders"
+
+urlpatterns = [
+    path("settings/", views.preference_settings, name="settings"),
+]

@@ -1,0 +1,329 @@
+"""The scan and the sending, in this process, against a real SMTP server on loopback."""
+
+import datetime as dt
+
+import icalendar
+import pytest
+from django.core.management import call_command
+
+from negotiations.choices import MeetingKind
+from reminders import links, services
+from reminders.choices import Delivery, ReminderStatus
+from reminders.models import LeadTimes, Reminder
+from tests.factories import (
+    ChapterFactory,
+    CommitmentFactory,
+    ContestedPointFactory,
+    DeadlineFactory,
+)
+from tests.reminders.conftest import make_meeting
+
+UTC = dt.UTC
+# Tue 9 June 2026, 09:00 in Phnom Penh (UTC+7), 10:00 in Beijing (UTC+8).
+MEETING_AT = dt.datetime(2026, 6, 9, 2, 0, tzinfo=UTC)
+ONE_DAY_BEFORE = MEETING_AT - dt.timedelta(days=1)
+
+pytestmark = pytest.mark.django_db
+
+
+def run(now):
+    """One scan and the sending of everything it found, as the worker would do it."""
+    for ids in services.scan(now=now):
+        services.send_reminders(reminder_ids=ids, now=now)
+
+
+def by_recipient(messages):
+    return {m["To"].addresses[0].username: m for m in messages}
+
+
+def parts(message):
+    text = message.get_body(("plain",)).get_content()
+    html = message.get_body(("html",)).get_content()
+    calendars = [
+        icalendar.Calendar.from_ical(part.get_content())
+        for part in message.iter_attachments()
+        if part.get_content_type() == "text/calendar"
+    ]
+    return text, html, calendars
+
+
+def test_meeting_reminder_reaches_each_member_in_their_own_zone_and_language(fta, sink):
+    meeting = make_meeting(fta, MEETING_AT)
+
+    run(ONE_DAY_BEFORE)
+
+    mail = by_recipient(sink.messages)
+    assert set(mail) == {"sok", "li"}
+    assert mail["sok"]["Subject"] == (
+        "Rules of Origin working group — video conference in 1 day, Tue 9 June 09:00 Phnom Penh"
+    )
+    # Beijing sees its own hour, and Chinese day and month names.
+    assert "10:00" in mail["li"]["Subject"]
+    assert "6月9日 星期二 10:00" in mail["li"]["Subject"]
+    text, html, (calendar,) = parts(mail["sok"])
+    # Each party's local time: Cambodia 09:00, China 10:00.
+    assert "Cambodia: Tue 9 June 09:00 Phnom Penh" in text
+    assert "China: Tue 9 June 10:00 Beijing" in text
+    url = links.meeting_url(meeting)
+    assert url.startswith("https://tracker.example.org/")
+    assert url.endswith(f"meetings/{meeting.pk}/")
+    assert f"Open in the tracker: {url}" in text
+    assert f'href="{url}"' in html
+    assert mail["sok"]["Auto-Submitted"] == "auto-generated"
+    assert mail["sok"]["List-Unsubscribe"] == "<https://tracker.example.org/reminders/settings/>"
+    (event,) = calendar.walk("VEVENT")
+    assert str(event["UID"]) == f"meeting-{meeting.pk}@tracker.example.org"
+    assert event["SEQUENCE"] == 0
+    assert event.decoded("DTSTART") == MEETING_AT
+    assert event["DTSTART"].params["TZID"] == "Asia/Phnom_Penh"
+    assert [tz["TZID"] for tz in calendar.walk("VTIMEZONE")] == ["Asia/Phnom_Penh"]
+    assert str(event["URL"]) == url
+
+
+def test_nothing_is_sent_before_the_moment_and_nothing_twice_after(fta, sink):
+    make_meeting(fta, MEETING_AT)
+
+    run(MEETING_AT - dt.timedelta(days=7, minutes=1))
+    assert sink.messages == []
+    run(MEETING_AT - dt.timedelta(days=7))
+    run(MEETING_AT - dt.timedelta(days=7))
+    assert len(sink.messages) == 2
+    run(ONE_DAY_BEFORE - dt.timedelta(minutes=1))
+    assert len(sink.messages) == 2
+    run(ONE_DAY_BEFORE)
+    run(ONE_DAY_BEFORE)
+    run(ONE_DAY_BEFORE + dt.timedelta(minutes=1))
+    assert len(sink.messages) == 4
+    assert Reminder.objects.filter(status=ReminderStatus.SENT).count() == 4
+    # Each in the recipient's language: Sok reads English, Li Simplified Chinese.
+    received = [(m["To"].addresses[0].username, m["Subject"]) for m in sink.messages]
+    assert [(who, "in 7 days" in s) for who, s in received[:2] if who == "sok"] == [("sok", True)]
+    assert [(who, "7天后" in s) for who, s in received[:2] if who == "li"] == [("li", True)]
+    assert [(who, "in 1 day" in s) for who, s in received[2:] if who == "sok"] == [("sok", True)]
+    assert [(who, "1天后" in s) for who, s in received[2:] if who == "li"] == [("li", True)]
+
+
+def test_plenary_goes_to_chief_negotiators_and_officials(fta, sink):
+    make_meeting(fta, MEETING_AT, kind=MeetingKind.ROUND_PLENARY, title="Round 3 — plenary")
+
+    run(ONE_DAY_BEFORE)
+
+    assert set(by_recipient(sink.messages)) == {"chief", "official"}
+
+
+def test_lead_times_are_set_per_agreement(fta, sink):
+    LeadTimes.objects.create(agreement=fta.agreement, meeting_days=[2])
+    make_meeting(fta, MEETING_AT)
+
+    run(ONE_DAY_BEFORE)  # already past the two-day moment: that one goes, once
+    run(ONE_DAY_BEFORE + dt.timedelta(hours=1))
+
+    assert len(sink.messages) == 2
+    assert "in 1 day" in sink.messages[0]["Subject"]
+    assert set(Reminder.objects.values_list("offset_days", flat=True)) == {2}
+
+
+def test_a_moved_meeting_moves_its_reminders_and_updates_the_calendar_entry(fta, sink):
+    meeting = make_meeting(fta, MEETING_AT)
+    run(MEETING_AT - dt.timedelta(days=7))
+    first = by_recipient(sink.messages)["sok"]
+    sink.reset()
+
+    meeting.starts_at += dt.timedelta(days=2)
+    meeting.ends_at += dt.timedelta(days=2)
+    meeting.save()
+    run(ONE_DAY_BEFORE)  # the old day-before moment: nothing now
+    assert sink.messages == []
+    run(meeting.starts_at - dt.timedelta(days=1))
+
+    moved = by_recipient(sink.messages)["sok"]
+    assert "Thu 11 June 09:00 Phnom Penh" in moved["Subject"]
+    (old,) = parts(first)[2][0].walk("VEVENT")
+    (new,) = parts(moved)[2][0].walk("VEVENT")
+    assert str(new["UID"]) == str(old["UID"])
+    assert new["SEQUENCE"] == old["SEQUENCE"] + 1
+
+
+def test_a_pending_reminder_of_a_moved_meeting_is_not_sent_at_the_old_time(fta, sink, settings):
+    meeting = make_meeting(fta, MEETING_AT)
+    batches = services.scan(now=ONE_DAY_BEFORE)
+    meeting.starts_at += dt.timedelta(hours=3)
+    meeting.ends_at += dt.timedelta(hours=3)
+    meeting.save()
+    for ids in batches:
+        services.send_reminders(reminder_ids=ids, now=ONE_DAY_BEFORE)
+    assert sink.messages == []
+    assert set(Reminder.objects.values_list("note", flat=True)) == {"target moved"}
+
+    run(meeting.starts_at - dt.timedelta(days=1))
+    assert len(sink.messages) == 2
+
+
+def test_a_cancelled_meeting_sends_nothing(fta, sink):
+    meeting = make_meeting(fta, MEETING_AT)
+    batches = services.scan(now=ONE_DAY_BEFORE)
+    meeting.is_cancelled = True
+    meeting.save()
+    for ids in batches:
+        services.send_reminders(reminder_ids=ids, now=ONE_DAY_BEFORE)
+    run(ONE_DAY_BEFORE + dt.timedelta(minutes=5))
+    assert sink.messages == []
+
+
+def test_a_person_who_left_the_group_gets_none(fta, sink):
+    make_meeting(fta, MEETING_AT)
+    batches = services.scan(now=ONE_DAY_BEFORE)
+    fta.group.memberships.filter(user=fta.li).delete()
+    for ids in batches:
+        services.send_reminders(reminder_ids=ids, now=ONE_DAY_BEFORE)
+    assert set(by_recipient(sink.messages)) == {"sok"}
+
+
+def test_opting_out_of_a_kind_stops_it_and_only_it(fta, sink):
+    services.set_preference(user=fta.li, meetings=Delivery.OFF)
+    make_meeting(fta, MEETING_AT)
+    DeadlineFactory(agreement=fta.agreement, working_group=fta.group, due_on=dt.date(2026, 6, 10))
+
+    run(ONE_DAY_BEFORE + dt.timedelta(hours=1))  # 10:00 in Beijing on 8 June
+
+    subjects = sorted((m["To"].addresses[0].username, m["Subject"]) for m in sink.messages)
+    assert [who for who, _ in subjects] == ["li", "sok", "sok"]
+    assert Reminder.objects.get(recipient=fta.li).kind == "deadline"
+
+
+def test_digest_collects_a_persons_reminders_at_their_local_hour_across_midnight_utc(fta, sink):
+    # 07:00 in Beijing is 23:00 UTC on the day before.
+    services.set_preference(
+        user=fta.li, meetings=Delivery.DIGEST, deadlines=Delivery.DIGEST, digest_hour=7
+    )
+    make_meeting(fta, MEETING_AT)  # day-before moment: 8 June 02:00 UTC
+    DeadlineFactory(agreement=fta.agreement, working_group=fta.group, due_on=dt.date(2026, 6, 9))
+
+    run(dt.datetime(2026, 6, 8, 22, 59, tzinfo=UTC))
+    assert "li" not in by_recipient(sink.messages)
+    run(dt.datetime(2026, 6, 8, 23, 0, tzinfo=UTC))
+    run(dt.datetime(2026, 6, 8, 23, 1, tzinfo=UTC))
+
+    digests = [m for m in sink.messages if m["To"].addresses[0].username == "li"]
+    assert len(digests) == 1
+    text, _, calendars = parts(digests[0])
+    assert "2" in digests[0]["Subject"]
+    assert "6月9日" in digests[0]["Subject"]  # 9 June in Beijing, though 8 June in UTC
+    assert "Rules of Origin working group — video conference" in text
+    assert len(calendars) == 1
+
+
+def test_a_digest_with_nothing_left_in_it_is_not_sent(fta, sink):
+    services.set_preference(user=fta.li, meetings=Delivery.DIGEST, digest_hour=7)
+    meeting = make_meeting(fta, MEETING_AT)
+    run(dt.datetime(2026, 6, 8, 12, 0, tzinfo=UTC))
+    meeting.is_cancelled = True
+    meeting.save()
+
+    run(dt.datetime(2026, 6, 8, 23, 0, tzinfo=UTC))
+
+    assert "li" not in by_recipient(sink.messages)
+    assert Reminder.objects.get(recipient=fta.li).status == ReminderStatus.SKIPPED
+
+
+def test_deadline_reminders_come_at_each_lead_and_once_when_it_passes_undone(fta, sink):
+    deadline = DeadlineFactory(
+        agreement=fta.agreement, working_group=fta.group, due_on=dt.date(2026, 6, 20)
+    )
+    sok = lambda: [m for m in sink.messages if m["To"].addresses[0].username == "sok"]  # noqa: E731
+    # Every hour for 25 days: 14, 3 and 1 days before, then once the day after.
+    moment = dt.datetime(2026, 6, 1, 0, 0, tzinfo=UTC)
+    while moment < dt.datetime(2026, 6, 26, tzinfo=UTC):
+        run(moment)
+        moment += dt.timedelta(hours=3)
+    subjects = [m["Subject"] for m in sok()]
+    assert len(subjects) == 4, subjects
+    assert "in 14 days" in subjects[0]
+    assert "in 1 day" in subjects[2]
+    assert subjects[3].startswith("Deadline passed undone")
+    assert deadline.title in subjects[3]
+
+
+def test_a_deadline_of_the_chief_negotiators_goes_to_them(fta, sink):
+    DeadlineFactory(agreement=fta.agreement, working_group=None, due_on=dt.date(2026, 6, 10))
+    run(dt.datetime(2026, 6, 9, 2, 0, tzinfo=UTC))
+    assert set(by_recipient(sink.messages)) == {"chief"}
+
+
+def test_contested_points_and_commitments_remind_owners_then_weekly_while_overdue(fta, sink):
+    chapter = ChapterFactory(working_group=fta.group)
+    point = ContestedPointFactory(
+        chapter=chapter,
+        owner=fta.sok,
+        opened_on=dt.date(2026, 5, 1),
+        target_date=dt.date(2026, 6, 1),
+    )
+    CommitmentFactory(
+        meeting=make_meeting(fta, dt.datetime(2026, 5, 1, 2, tzinfo=UTC)),
+        owner=fta.li,
+        due_on=dt.date(2026, 6, 1),
+    )
+    moment = dt.datetime(2026, 5, 31, tzinfo=UTC)
+    while moment < dt.datetime(2026, 6, 16, 12, tzinfo=UTC):
+        run(moment)
+        moment += dt.timedelta(hours=6)
+    mail = sorted((m["To"].addresses[0].username, m["Subject"]) for m in sink.messages)
+    assert [who for who, _ in mail] == ["li", "li", "li", "sok", "sok", "sok"]
+    assert any(links.contested_point_url(point) in parts(m)[0] for m in sink.messages)
+
+
+def test_after_an_outage_only_the_latest_reminder_of_what_is_still_ahead_goes(fta, sink):
+    soon = make_meeting(fta, MEETING_AT)  # 7-day and 1-day moments both passed
+    make_meeting(fta, ONE_DAY_BEFORE - dt.timedelta(hours=2), title="Already started")
+    DeadlineFactory(
+        agreement=fta.agreement, working_group=fta.group, due_on=dt.date(2026, 5, 20)
+    )  # long overdue: its one reminder is too old to send now
+
+    run(MEETING_AT - dt.timedelta(hours=12))
+
+    mail = by_recipient(sink.messages)
+    assert set(mail) == {"sok", "li"}
+    assert len(sink.messages) == 2
+    assert "in 12 hours" in mail["sok"]["Subject"]
+    assert soon.title in mail["sok"]["Subject"]
+    assert set(Reminder.objects.values_list("offset_days", flat=True)) == {1}
+
+
+def test_a_refused_recipient_is_retried_later_then_given_up_visibly_and_resent(fta, sink, settings):
+    settings.REMINDERS_MAX_ATTEMPTS = 2
+    settings.REMINDERS_RETRY_SECONDS = 60
+    make_meeting(fta, MEETING_AT)
+    sink.refuse = 100
+
+    run(ONE_DAY_BEFORE)
+    assert set(Reminder.objects.values_list("status", flat=True)) == {ReminderStatus.PENDING}
+    run(ONE_DAY_BEFORE + dt.timedelta(seconds=30))  # the first one not before its back-off
+    assert sorted(Reminder.objects.values_list("attempts", flat=True)) == [1, 1]
+    run(ONE_DAY_BEFORE + dt.timedelta(minutes=5))
+    run(ONE_DAY_BEFORE + dt.timedelta(minutes=10))
+    run(ONE_DAY_BEFORE + dt.timedelta(minutes=15))
+    assert Reminder.objects.filter(status=ReminderStatus.FAILED, attempts=2).count() == 2
+    assert "451" in Reminder.objects.first().note
+    assert sink.messages == []
+
+    sink.refuse = 0
+    later = ONE_DAY_BEFORE + dt.timedelta(minutes=16)
+    services.resend(reminder_ids=list(Reminder.objects.values_list("pk", flat=True)), now=later)
+    run(later)
+    assert len(sink.messages) == 2
+
+
+def test_a_permanently_refused_recipient_fails_at_once(fta, sink):
+    make_meeting(fta, MEETING_AT)
+    sink.refuse, sink.refuse_code = 1, "550 5.1.1 No such user"
+    run(ONE_DAY_BEFORE)
+    assert Reminder.objects.filter(status=ReminderStatus.FAILED).count() == 1
+    assert len(sink.messages) == 1
+
+
+def test_send_due_reminders_runs_the_scan_without_celery(fta, sink, capsys):
+    make_meeting(fta, dt.datetime.now(UTC) + dt.timedelta(hours=20), title="Rules of Origin call")
+    call_command("send_due_reminders")
+    call_command("send_due_reminders")
+    assert len(sink.messages) == 2
+    assert "2 sent" in capsys.readouterr().out
