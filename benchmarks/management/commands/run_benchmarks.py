@@ -1,0 +1,221 @@
+import datetime as dt
+import os
+import platform
+import shutil
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import django
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Permission
+from django.core.management.base import BaseCommand
+from django.db import connection
+from django.test import Client
+
+from benchmarks.generator import SMALL, Size, analyze, generate
+from benchmarks.pages import measure, page_addresses
+from negotiations.choices import Role
+from negotiations.models import Agreement, RoleAssignment
+
+REPORT = Path(settings.BASE_DIR) / "docs" / "benchmarks.md"
+DASHBOARD_TARGET_MS = 150
+
+
+class Command(BaseCommand):
+    help = "Measure the tracker at small and large size and write docs/benchmarks.md."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--repeat", type=int, default=15)
+        parser.add_argument("--load-seconds", type=int, default=15)
+        parser.add_argument("--skip-load", action="store_true")
+
+    def handle(self, *args, repeat, load_seconds, skip_load, **options):
+        if connection.vendor != "postgresql":
+            self.stderr.write("Benchmarks are meant for PostgreSQL: set DATABASE_URL.")
+        lines = [*_header()]
+        small = self._pages("small", SMALL, repeat)
+        large = self._pages("large", Size(), repeat)
+        lines += _page_table(small, large)
+        lines += _admin_ratio(large)
+        if not skip_load:
+            lines += self._load(load_seconds)
+        REPORT.parent.mkdir(exist_ok=True)
+        REPORT.write_text("\n".join(lines) + "\n", encoding="utf-8")
+        self.stdout.write(self.style.SUCCESS(f"Wrote {REPORT.relative_to(settings.BASE_DIR)}"))
+
+    def _pages(self, label, size, repeat):
+        self.stdout.write(f"Generating the {label} data set…")
+        counts = generate(size, seed=2020)
+        analyze()
+        client, agreement = _signed_in_client()
+        results = {}
+        for name, address in page_addresses(agreement).items():
+            results[name] = measure(client, address, repeat=repeat)
+            self.stdout.write(f"  {label:<6} {name:<36} {results[name]}")
+        return {"counts": counts, "results": results}
+
+    def _load(self, seconds):
+        """Dashboard under load from a second process: gunicorn serving, wrk requesting."""
+        if not shutil.which("wrk"):
+            return ["", "## Under load", "", "Not measured: `wrk` is not installed."]
+        client, agreement = _signed_in_client()
+        cookie = f"sessionid={client.cookies['sessionid'].value}"
+        workers = 2 * (os.cpu_count() or 1) + 1
+        port = _free_port()
+        env = {**os.environ, "SECURE_SSL_REDIRECT": "0", "DEBUG": "0"}
+        server = subprocess.Popen(
+            [sys.executable, "-m", "gunicorn", "config.wsgi", "--workers", str(workers),
+             "--bind", f"127.0.0.1:{port}", "--log-level", "warning"],
+            cwd=settings.BASE_DIR, env=env,
+        )  # fmt: skip
+        try:
+            _wait_for_port(port)
+            url = f"http://127.0.0.1:{port}{agreement.get_absolute_url()}"
+            out = subprocess.run(
+                ["wrk", "--latency", "-t2", "-c16", f"-d{seconds}s", "-H", f"Cookie: {cookie}",
+                 "-H", "X-Forwarded-Proto: https", url],
+                capture_output=True, text=True, check=True, timeout=seconds + 30,
+            ).stdout  # fmt: skip
+        finally:
+            server.terminate()
+            server.wait(timeout=15)
+        stats = _parse_wrk(out)
+        return [
+            "",
+            "## Agreement dashboard under load",
+            "",
+            f"gunicorn with {workers} workers; wrk, 2 threads, 16 connections, {seconds} s, "
+            "large data set, signed-in session.",
+            "",
+            "| requests/s | p50 | p99 | errors (non-2xx, socket) |",
+            "| --- | --- | --- | --- |",
+            f"| {stats['rps']} | {stats['p50']} | {stats['p99']} | {stats['errors']} |",
+        ]
+
+
+def _signed_in_client():
+    """A chief negotiator of every generated agreement, signed in; and one agreement."""
+    user, _ = get_user_model().objects.update_or_create(
+        username="bench-chief",
+        defaults={"email": "bench-chief@example.org", "is_staff": True, "is_active": True},
+    )
+    # Staff with the right to view chapters, so the admin's changelist can be compared.
+    user.user_permissions.add(Permission.objects.get(codename="view_chapter"))
+    for agreement in Agreement.objects.filter(slug__startswith="generated-"):
+        RoleAssignment.objects.update_or_create(
+            user=user, agreement=agreement, defaults={"role": Role.CHIEF_NEGOTIATOR}
+        )
+    client = Client(SERVER_NAME=settings.ALLOWED_HOSTS[0], HTTP_X_FORWARDED_PROTO="https")
+    client.force_login(user)
+    return client, Agreement.objects.filter(slug__startswith="generated-").order_by("slug").first()
+
+
+def _header():
+    def version(command):
+        try:
+            return subprocess.run(command, capture_output=True, text=True).stdout.strip()
+        except OSError:
+            return "not found"
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT version()" if connection.vendor == "postgresql" else "SELECT 1")
+        database = cursor.fetchone()[0]
+    memory = (
+        Path("/proc/meminfo").read_text().split("\n")[0] if Path("/proc/meminfo").exists() else ""
+    )
+    return [
+        "# Benchmarks",
+        "",
+        f"Measured on {dt.date.today().isoformat()} by `make bench`.",
+        "",
+        f"- Machine: {platform.machine()}, {os.cpu_count()} cores, {memory.split(':')[-1].strip()}",
+        f"- Python {platform.python_version()}, Django {django.get_version()}",
+        f"- Database: {database if connection.vendor == 'postgresql' else connection.vendor}",
+        f"- Redis: {version(['redis-server', '--version'])}",
+    ]
+
+
+def _page_table(small, large):
+    def fmt(result):
+        if result.get("status") != 200:
+            return f"HTTP {result.get('status')}", "", ""
+        low, high = result["spread_ms"]
+        return str(result["queries"]), f"{result['median_ms']:.1f}", f"{low:.1f}–{high:.1f}"
+
+    sizes = ", ".join(f"{count:,} {name}" for name, count in large["counts"].items())
+    lines = [
+        "",
+        "## Pages",
+        "",
+        f"Small: one generated agreement. Large: {sizes}.",
+        "Median server time over repeated requests, in milliseconds, with min–max spread.",
+        "",
+        "| page | queries small | queries large | median ms small | median ms large "
+        "| spread large |",
+        "| --- | --- | --- | --- | --- | --- |",
+    ]
+    for name, result in large["results"].items():
+        q_small, ms_small, _ = fmt(small["results"].get(name, {}))
+        q_large, ms_large, spread = fmt(result)
+        lines.append(f"| {name} | {q_small} | {q_large} | {ms_small} | {ms_large} | {spread} |")
+    dashboard = large["results"].get("agreement dashboard", {})
+    if dashboard.get("status") == 200:
+        verdict = "met" if dashboard["median_ms"] <= DASHBOARD_TARGET_MS else "NOT met"
+        lines += [
+            "",
+            f"Target: agreement dashboard within {DASHBOARD_TARGET_MS} ms at large size: "
+            f"{verdict}.",
+        ]
+    return lines
+
+
+def _admin_ratio(large):
+    ours = large["results"].get("chapter list", {})
+    admin = large["results"].get("admin chapter changelist", {})
+    if ours.get("status") != 200 or admin.get("status") != 200:
+        return []
+    ratio = ours["median_ms"] / admin["median_ms"]
+    return [
+        "",
+        "## Chapter list beside the admin's changelist (large size)",
+        "",
+        f"Chapter list {ours['median_ms']:.1f} ms ({ours['queries']} queries), admin changelist "
+        f"{admin['median_ms']:.1f} ms ({admin['queries']} queries): ratio {ratio:.2f} "
+        f"({'at least as fast' if ratio <= 1 else 'slower'}).",
+    ]
+
+
+def _free_port():
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def _wait_for_port(port, timeout=30.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=0.5):
+                return
+        except OSError:
+            time.sleep(0.1)
+    raise RuntimeError(f"gunicorn did not start on port {port}")
+
+
+def _parse_wrk(output):
+    stats = {"rps": "?", "p50": "?", "p99": "?", "errors": "0"}
+    for line in output.splitlines():
+        words = line.split()
+        if line.startswith("Requests/sec:"):
+            stats["rps"] = words[1]
+        elif words[:1] == ["50%"]:
+            stats["p50"] = words[1]
+        elif words[:1] == ["99%"]:
+            stats["p99"] = words[1]
+        elif "Non-2xx" in line or "Socket errors" in line:
+            stats["errors"] = line.strip()
+    return stats

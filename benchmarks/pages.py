@@ -1,0 +1,74 @@
+"""Server-side measurements of the main pages: SQL queries and time, in process.
+
+Time is measured around the whole request through Django's test client (middleware, view,
+template), which is the server's share of a page view without the network.
+"""
+
+import statistics
+import time
+
+from django.db import connection
+from django.test import Client
+from django.urls import NoReverseMatch, reverse
+
+from negotiations.models import Agreement, Meeting, NegotiationRound
+from workinggroups.models import Chapter, WorkingGroup
+
+
+def page_addresses(agreement: Agreement) -> dict[str, str]:
+    """The main pages for one agreement, by the name the report gives them."""
+    round_ = NegotiationRound.objects.filter(agreement=agreement).order_by("number").last()
+    meeting = Meeting.objects.filter(agreement=agreement).order_by("starts_at").last()
+    group = WorkingGroup.objects.filter(agreement=agreement).first()
+    chapter = Chapter.objects.filter(working_group__agreement=agreement).first()
+    wanted = {
+        "portfolio": ("dashboards:portfolio", {}),
+        "agreement dashboard": ("dashboards:agreement", {"slug": agreement.slug}),
+        "agreement dashboard as of a round": ("dashboards:agreement", {"slug": agreement.slug}),
+        "round page": ("dashboards:round", {"slug": agreement.slug, "number": round_.number}),
+        "meeting page": ("dashboards:meeting", {"pk": meeting.pk}),
+        "working group page": ("dashboards:working-group", {"pk": group.pk}),
+        "chapter list": ("dashboards:chapter-list", {"slug": agreement.slug}),
+        "contested points": ("dashboards:contested-points", {"slug": agreement.slug}),
+        "commitments": ("dashboards:commitments", {"slug": agreement.slug}),
+        "chapter page": ("workinggroups:chapter-detail", {"pk": chapter.pk}),
+        "agreement list": ("negotiations:agreement-list", {}),
+        "admin chapter changelist": ("admin:workinggroups_chapter_changelist", {}),
+    }
+    addresses = {}
+    for label, (name, kwargs) in wanted.items():
+        try:
+            addresses[label] = reverse(name, kwargs=kwargs)
+        except NoReverseMatch:
+            continue
+    if "agreement dashboard as of a round" in addresses:
+        addresses["agreement dashboard as of a round"] += (
+            f"?as_of=round-{max(1, round_.number // 2)}"
+        )
+    return addresses
+
+
+def measure(client: Client, address: str, *, repeat: int) -> dict:
+    response = client.get(address)  # warm caches and templates
+    if response.status_code != 200:
+        return {"status": response.status_code}
+    queries = []
+
+    def count(execute, sql, params, many, context):
+        queries.append(sql)
+        return execute(sql, params, many, context)
+
+    # An execute wrapper counts every query; the query log is emptied at each request start.
+    with connection.execute_wrapper(count):
+        client.get(address)
+    timings = []
+    for _ in range(repeat):
+        started = time.perf_counter()
+        client.get(address)
+        timings.append((time.perf_counter() - started) * 1000)
+    return {
+        "status": 200,
+        "queries": len(queries),
+        "median_ms": statistics.median(timings),
+        "spread_ms": (min(timings), max(timings)),
+    }
