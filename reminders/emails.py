@@ -2,6 +2,7 @@
 an .ics for each meeting, and the headers that mark it as automatic."""
 
 import datetime as dt
+import functools
 import hashlib
 import zoneinfo
 from email.message import MIMEPart
@@ -71,7 +72,8 @@ def in_how_many_days(date: dt.date, today: dt.date) -> str:
 
 def _party_times(meeting) -> list[dict]:
     """The meeting's time in each party's capital, when the parties are not all in one zone."""
-    parties = [d.party for d in meeting.agreement.delegations.select_related("party")]
+    # The sender prefetches the delegations with their parties for a whole batch.
+    parties = [d.party for d in meeting.agreement.delegations.all()]
     if len({p.capital_time_zone for p in parties}) < 2:
         return []
     return [
@@ -154,6 +156,15 @@ def _item(reminder, target, recipient, now) -> dict:
     }
 
 
+@functools.lru_cache(maxsize=64)
+def _vtimezone(tzid: str) -> icalendar.Timezone | None:
+    """A zone's VTIMEZONE: tens of milliseconds to compute, so once per zone and process."""
+    try:
+        return icalendar.Timezone.from_tzid(tzid)
+    except ValueError:
+        return None
+
+
 def calendar_part(reminder, meeting, now) -> MIMEPart:
     """An RFC 5545 event: one UID per meeting, SEQUENCE raised by every move."""
     calendar = icalendar.Calendar()
@@ -176,7 +187,10 @@ def calendar_part(reminder, meeting, now) -> MIMEPart:
         event.add("location", where)
     event.add("description", "\n".join(filter(None, [meeting.video_link, url])))
     calendar.add_component(event)
-    calendar.add_missing_timezones()
+    for tzid in sorted(calendar.get_missing_tzids(), reverse=True):
+        component = _vtimezone(tzid)
+        if component is not None:
+            calendar.subcomponents.insert(0, component)  # before the event that uses it
     part = MIMEPart()
     part.set_content(
         calendar.to_ical().decode(),

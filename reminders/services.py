@@ -18,9 +18,10 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.core import mail
 from django.db import transaction
-from django.db.models import F, Q
+from django.db.models import F, Prefetch, Q
 from django.utils import timezone
 
+from negotiations.models import Delegation
 from reminders import selectors
 from reminders.choices import Delivery, ReminderKind, ReminderStatus
 from reminders.emails import build_message
@@ -109,15 +110,19 @@ def materialise(*, now: dt.datetime) -> int:
     ]
     # Another scan may insert the same rows meanwhile: the constraint keeps one of each.
     Reminder.objects.bulk_create(new, ignore_conflicts=True)
+    # What the new rows replace: an earlier lead time, or the target as it was before a move;
+    # one update for all the recipients of a target's new lead time.
+    replacing = defaultdict(list)
     for r in new:
-        # What the new row replaces: an earlier lead time, or the target as it was before a move.
+        replacing[(r.kind, r.target_id, r.revision, r.offset_days)].append(r.recipient_id)
+    for (kind, target_id, revision, offset_days), recipient_ids in replacing.items():
         Reminder.objects.filter(
-            kind=r.kind,
-            target_id=r.target_id,
-            recipient_id=r.recipient_id,
+            kind=kind,
+            target_id=target_id,
+            recipient_id__in=recipient_ids,
             status=ReminderStatus.PENDING,
         ).filter(
-            Q(revision__lt=r.revision) | Q(revision=r.revision, offset_days__gt=r.offset_days)
+            Q(revision__lt=revision) | Q(revision=revision, offset_days__gt=offset_days)
         ).update(status=ReminderStatus.SKIPPED, note="superseded")
     return len(new)
 
@@ -204,8 +209,11 @@ def _claim(pk: int, now: dt.datetime) -> uuid.UUID | None:
     return token if claimed else None
 
 
-def _why_not(reminder: Reminder, target, preference: Preference, now: dt.datetime) -> str:
-    """Why this reminder should no longer go out, or an empty string."""
+def _why_not(
+    reminder: Reminder, target, preference: Preference, now: dt.datetime, concerned: dict
+) -> str:
+    """Why this reminder should no longer go out, or an empty string. `concerned` caches,
+    for the batch, the people each target concerns."""
     kind = reminder.kind
     if target is None:
         return "target deleted"
@@ -222,7 +230,10 @@ def _why_not(reminder: Reminder, target, preference: Preference, now: dt.datetim
             return "deadline passed"
     if selectors.delivery(preference, kind) == Delivery.OFF:
         return "opted out"
-    if not selectors.recipients(kind, target).filter(pk=reminder.recipient_id).exists():
+    key = (kind, target.pk)
+    if key not in concerned:
+        concerned[key] = set(selectors.recipients(kind, target).values_list("pk", flat=True))
+    if reminder.recipient_id not in concerned[key]:
         return "no longer concerned"
     return ""
 
@@ -237,10 +248,22 @@ def _targets(reminders) -> dict:
         ReminderKind.CONTESTED_POINT: ["chapter__working_group__agreement"],
         ReminderKind.COMMITMENT: ["meeting__agreement", "party"],
     }
+    # What a meeting's email shows: its groups, and each party's local time.
+    prefetch = {
+        ReminderKind.MEETING: [
+            "working_groups",
+            Prefetch("agreement__delegations", queryset=Delegation.objects.select_related("party")),
+        ]
+    }
     found = {}
     for kind, ids in by_kind.items():
         model = selectors.MODELS[kind]
-        for target in model.objects.filter(pk__in=ids).select_related(*related[kind]):
+        targets = (
+            model.objects.filter(pk__in=ids)
+            .select_related(*related[kind])
+            .prefetch_related(*prefetch.get(kind, []))
+        )
+        for target in targets:
             found[(kind, target.pk)] = target
     return found
 
@@ -327,6 +350,7 @@ def send_reminders(*, reminder_ids: list[int], now: dt.datetime | None = None) -
             messages.append([rows[pk]])
     messages.extend(digests.values())
 
+    concerned = {}
     connection = _Connection()
     try:
         for position, group in enumerate(messages):
@@ -338,7 +362,7 @@ def send_reminders(*, reminder_ids: list[int], now: dt.datetime | None = None) -
                     continue  # sent, being sent by someone else, or not due
                 reminder.attempts += 1
                 target = targets.get((reminder.kind, reminder.target_id))
-                reason = _why_not(reminder, target, prefs[reminder.recipient_id], moment)
+                reason = _why_not(reminder, target, prefs[reminder.recipient_id], moment, concerned)
                 if reason:
                     Reminder.objects.filter(pk=reminder.pk, claim_token=token).update(
                         status=ReminderStatus.SKIPPED, note=reason
