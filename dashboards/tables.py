@@ -1,9 +1,32 @@
+import datetime as dt
+
 import django_tables2 as tables
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from dashboards.templatetags.dashboards import status_badge
 from negotiations.models import Agreement, Commitment
 from workinggroups.choices import ChapterStatus
 from workinggroups.models import Chapter, ContestedPoint
+
+
+class IsoDateColumn(tables.Column):
+    """A date, or a moment's date in the reader's zone, as YYYY-MM-DD, on screen and in exports.
+    (django-tables2's date columns render a template per cell, which long tables pay for.)"""
+
+    def render(self, value):
+        if isinstance(value, dt.datetime):
+            value = timezone.localtime(value)
+        return value.strftime("%Y-%m-%d")
+
+    def value(self, value):
+        return self.render(value)
+
+
+def _link(url, text):
+    return format_html('<a href="{}">{}</a>', url, text)
 
 
 def _status_label(value):
@@ -84,17 +107,12 @@ class ChapterTable(AsOfTable):
     working_group = tables.Column(
         verbose_name=_("Working group"), order_by=("working_group__order", "working_group__name")
     )
-    title = tables.TemplateColumn(
-        template_name="dashboards/columns/chapter_title.html", verbose_name=_("Chapter")
-    )
-    status_at = tables.TemplateColumn(
-        template_name="dashboards/columns/chapter_status.html", verbose_name=_("Status")
-    )
+    # Cells of the long tables render in Python: a template per cell costs more than the query.
+    title = tables.Column(verbose_name=_("Chapter"))
+    status_at = tables.Column(verbose_name=_("Status"))
     contested_at = tables.BooleanColumn(verbose_name=_("Contested"))
     open_points = tables.Column(verbose_name=_("Open contested points"))
-    last_change_at = tables.DateTimeColumn(
-        verbose_name=_("Last change"), format="Y-m-d", empty_values=(None,)
-    )
+    last_change_at = IsoDateColumn(verbose_name=_("Last change"))
 
     class Meta:
         model = Chapter
@@ -109,6 +127,17 @@ class ChapterTable(AsOfTable):
         ]
         empty_text = _("No chapter matches.")
 
+    def render_title(self, record):
+        return _link(reverse("workinggroups:chapter-detail", args=[record.pk]), record.title)
+
+    def render_status_at(self, record):
+        badge = status_badge(record.status_at)
+        if not record.contested_at:
+            return badge
+        return format_html(
+            '{} <span class="badge badge-contested">⚑ {}</span>', badge, _("contested")
+        )
+
     def value_title(self, record):
         return record.title
 
@@ -120,9 +149,7 @@ class ChapterTable(AsOfTable):
 
 
 class ContestedPointTable(AsOfTable):
-    title = tables.TemplateColumn(
-        template_name="dashboards/columns/point_title.html", verbose_name=_("Contested point")
-    )
+    title = tables.Column(verbose_name=_("Contested point"))
     chapter = tables.Column(verbose_name=_("Chapter"), order_by=("chapter__title",))
     working_group = tables.Column(
         accessor="chapter__working_group",
@@ -130,11 +157,11 @@ class ContestedPointTable(AsOfTable):
         order_by=("chapter__working_group__order", "chapter__working_group__name"),
     )
     owner = tables.Column(verbose_name=_("Owner"), order_by=("owner__last_name",))
-    opened_on = tables.DateColumn(verbose_name=_("Opened"), format="Y-m-d")
+    opened_on = IsoDateColumn(verbose_name=_("Opened"))
     age_days = tables.Column(
         accessor="opened_on", verbose_name=_("Age (days)"), order_by=("-opened_on",)
     )
-    target_date = tables.DateColumn(verbose_name=_("Target date"), format="Y-m-d")
+    target_date = IsoDateColumn(verbose_name=_("Target date"))
     state = tables.Column(verbose_name=_("State"))
     is_overdue = tables.BooleanColumn(verbose_name=_("Overdue"))
 
@@ -153,6 +180,9 @@ class ContestedPointTable(AsOfTable):
             "is_overdue",
         ]
         empty_text = _("No contested point matches.")
+
+    def render_title(self, record):
+        return _link(reverse("workinggroups:contestedpoint-detail", args=[record.pk]), record.title)
 
     def value_title(self, record):
         return record.title
@@ -177,13 +207,9 @@ class CommitmentTable(AsOfTable):
     party = tables.Column(
         verbose_name=_("Party"), default=_("All parties"), order_by=("party__name",)
     )
-    meeting = tables.TemplateColumn(
-        template_name="dashboards/columns/meeting_link.html",
-        verbose_name=_("Made at"),
-        order_by=("meeting__starts_at",),
-    )
+    meeting = tables.Column(verbose_name=_("Made at"), order_by=("meeting__starts_at",))
     owner = tables.Column(verbose_name=_("Owner"), order_by=("owner__last_name",))
-    due_on = tables.DateColumn(verbose_name=_("Due"), format="Y-m-d")
+    due_on = IsoDateColumn(verbose_name=_("Due"))
     status = tables.Column(verbose_name=_("Status"))
     is_overdue = tables.BooleanColumn(verbose_name=_("Overdue"))
 
@@ -192,6 +218,9 @@ class CommitmentTable(AsOfTable):
         fields = []
         sequence = ["text", "party", "meeting", "owner", "due_on", "status", "is_overdue"]
         empty_text = _("No commitment matches.")
+
+    def render_meeting(self, record):
+        return _link(reverse("dashboards:meeting", args=[record.meeting_id]), record.meeting.title)
 
     def value_meeting(self, record):
         return record.meeting.title
