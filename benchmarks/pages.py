@@ -8,6 +8,7 @@ import statistics
 import time
 
 from django.db import connection
+from django.db.models import Count
 from django.test import Client
 from django.urls import NoReverseMatch, reverse
 
@@ -20,7 +21,13 @@ def page_addresses(agreement: Agreement) -> dict[str, str]:
     round_ = NegotiationRound.objects.filter(agreement=agreement).order_by("number").last()
     meeting = Meeting.objects.filter(agreement=agreement).order_by("starts_at").last()
     group = WorkingGroup.objects.filter(agreement=agreement).first()
-    chapter = Chapter.objects.filter(working_group__agreement=agreement).first()
+    # The busiest chapter: its page shows the most history, points and positions.
+    chapter = (
+        Chapter.objects.filter(working_group__agreement=agreement)
+        .annotate(points=Count("contested_points"))
+        .order_by("-points", "pk")
+        .first()
+    )
     wanted = {
         "portfolio": ("dashboards:portfolio", {}),
         "agreement dashboard": ("dashboards:agreement", {"slug": agreement.slug}),

@@ -1,0 +1,74 @@
+"""The benchmark's own parts: a deterministic data set, honest query counts, a due set of
+reminders of the size announced."""
+
+import datetime as dt
+
+import pytest
+from django.contrib.auth import get_user_model
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from benchmarks import reminders as reminder_bench
+from benchmarks.generator import SMALL, clear, generate
+from benchmarks.pages import measure, page_addresses
+from negotiations.choices import Role
+from negotiations.models import Agreement, RoleAssignment
+from reminders import services
+from reminders.models import Reminder
+from workinggroups.models import ChapterStatusChange
+
+pytestmark = pytest.mark.django_db
+
+TODAY = dt.date(2026, 11, 23)
+
+
+def snapshot():
+    return sorted(
+        ChapterStatusChange.objects.values_list(
+            "chapter__title", "from_status", "to_status", "effective_at"
+        )
+    )
+
+
+def test_the_same_seed_gives_the_same_data():
+    counts = generate(SMALL, seed=7, today=TODAY)
+    first = snapshot()
+    assert counts == generate(SMALL, seed=7, today=TODAY)
+    assert snapshot() == first
+    assert counts["chapters"] == 10 * SMALL.chapters_per_group
+    generate(SMALL, seed=8, today=TODAY)
+    assert snapshot() != first
+    clear()
+    assert not Agreement.objects.filter(slug__startswith="generated-").exists()
+
+
+def test_a_page_measure_counts_the_queries_the_page_runs(client):
+    generate(SMALL, seed=7, today=TODAY)
+    agreement = Agreement.objects.get(slug__startswith="generated-")
+    person = get_user_model().objects.create_user("bench", "bench@example.org", "x" * 16)
+    RoleAssignment.objects.create(user=person, agreement=agreement, role=Role.CHIEF_NEGOTIATOR)
+    client.force_login(person)
+    address = page_addresses(agreement)["agreement dashboard"]
+
+    result = measure(client, address, repeat=2)
+
+    with CaptureQueriesContext(connection) as expected:
+        client.get(address)
+    assert result["status"] == 200
+    assert result["queries"] == len(expected) > 0
+    assert result["median_ms"] > 0
+
+
+def test_the_reminder_set_is_due_all_at_once(monkeypatch):
+    monkeypatch.setattr(reminder_bench, "PEOPLE", 4)
+    monkeypatch.setattr(reminder_bench, "MEETINGS", 3)
+    now = timezone.now()
+    agreement = reminder_bench.build(now)
+
+    batches = services.scan(now=now)
+
+    assert Reminder.objects.filter(agreement=agreement).count() == 12
+    assert sum(len(batch) for batch in batches) == 12
+    reminder_bench.clear()
+    assert not Reminder.objects.exists()
