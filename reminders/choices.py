@@ -9,6 +9,8 @@ class ReminderKind(models.TextChoices):
     DEADLINE = "deadline", _("Deadline")
     CONTESTED_POINT = "contested_point", _("Contested point")
     COMMITMENT = "commitment", _("Commitment")
+    # Once, to the chief negotiators, when a contested point is handed to them.
+    ESCALATION = "escalation", _("Escalated contested point")
 
 
 class Delivery(models.TextChoices):
@@ -35,4 +37,5 @@ PREFERENCE_FIELD = {
     ReminderKind.DEADLINE: "deadlines",
     ReminderKind.CONTESTED_POINT: "contested_points",
     ReminderKind.COMMITMENT: "commitments",
+    ReminderKind.ESCALATION: "contested_points",
 }

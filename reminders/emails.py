@@ -105,6 +105,19 @@ def _item(reminder, target, recipient, now) -> dict:
             "subject": _("%(title)s %(relative)s, %(when)s")
             % {"title": target.title, "relative": in_how_long(target.starts_at, now), "when": when},
         }
+    if kind == ReminderKind.ESCALATION:
+        when = local(target.escalated_at, zone_name)
+        return {
+            "kind": kind,
+            "kind_label": _("Escalated contested point"),
+            "title": target.title,
+            "agreement": target.chapter.working_group.agreement.short_name,
+            "context": f"{target.chapter} ({target.chapter.working_group})",
+            "when": when,
+            "target_date": _format(target.target_date, 1) if target.target_date else "",
+            "url": links.contested_point_url(target),
+            "subject": _("Escalated to the chief negotiators: %(title)s") % {"title": target.title},
+        }
     date = selectors.target_date(kind, target)
     date_text = _format(date, 1)
     overdue = reminder.offset_days < 0 or date < today

@@ -13,7 +13,7 @@ from negotiations.models import Commitment, Deadline, Meeting
 from reminders.choices import PREFERENCE_FIELD, ReminderKind
 from reminders.models import LeadTimes, Preference, default_deadline_lead_days
 from reminders.models import default_meeting_lead_days as _default_meeting_days
-from workinggroups.choices import UNRESOLVED_POINT_STATES
+from workinggroups.choices import UNRESOLVED_POINT_STATES, ContestedPointState
 from workinggroups.models import ContestedPoint
 
 # Meetings of these kinds concern the chief negotiators and officials, not one group.
@@ -23,12 +23,15 @@ LEADERSHIP_ROLES = (Role.CHIEF_NEGOTIATOR, Role.OFFICIAL)
 FOLLOW_UP_DAYS = 7
 # An overdue deadline's one reminder is not sent at all after this long (e.g. after an outage).
 OVERDUE_CATCH_UP = dt.timedelta(days=7)
+# Nor is the news of an escalation, which the chief negotiators will have heard of by then.
+ESCALATION_CATCH_UP = dt.timedelta(days=2)
 
 MODELS = {
     ReminderKind.MEETING: Meeting,
     ReminderKind.DEADLINE: Deadline,
     ReminderKind.CONTESTED_POINT: ContestedPoint,
     ReminderKind.COMMITMENT: Commitment,
+    ReminderKind.ESCALATION: ContestedPoint,
 }
 
 
@@ -65,6 +68,13 @@ def deadline_recipients(deadline: Deadline) -> QuerySet:
     )
 
 
+def escalation_recipients(point: ContestedPoint) -> QuerySet:
+    return _people().filter(
+        roles__agreement_id=point.chapter.working_group.agreement_id,
+        roles__role=Role.CHIEF_NEGOTIATOR,
+    )
+
+
 def owner_recipients(target) -> QuerySet:
     return _people().filter(pk=target.owner_id)
 
@@ -74,11 +84,13 @@ def recipients(kind: str, target) -> QuerySet:
         return meeting_recipients(target)
     if kind == ReminderKind.DEADLINE:
         return deadline_recipients(target)
+    if kind == ReminderKind.ESCALATION:
+        return escalation_recipients(target)
     return owner_recipients(target)
 
 
 def agreement_id_of(kind: str, target) -> int:
-    if kind == ReminderKind.CONTESTED_POINT:
+    if kind in (ReminderKind.CONTESTED_POINT, ReminderKind.ESCALATION):
         return target.chapter.working_group.agreement_id
     if kind == ReminderKind.COMMITMENT:
         return target.meeting.agreement_id
@@ -97,6 +109,8 @@ def target_at(kind: str, target) -> dt.datetime | None:
     """The moment a target is scheduled for; dates count from their midnight, UTC."""
     if kind == ReminderKind.MEETING:
         return target.starts_at
+    if kind == ReminderKind.ESCALATION:
+        return target.escalated_at
     date = target_date(kind, target)
     return None if date is None else dt.datetime.combine(date, dt.time(), tzinfo=dt.UTC)
 
@@ -105,6 +119,8 @@ def fingerprint(kind: str, target) -> str:
     """What changes when a target is moved (and so bumps its revision)."""
     if kind == ReminderKind.MEETING:
         return f"{target.starts_at.isoformat()}/{target.ends_at.isoformat()}/{target.time_zone}"
+    if kind == ReminderKind.ESCALATION:
+        return target.escalated_at.isoformat() if target.escalated_at else ""
     date = target_date(kind, target)
     return date.isoformat() if date else ""
 
@@ -117,6 +133,8 @@ def still_concerns(kind: str, target) -> bool:
         return not target.done
     if kind == ReminderKind.CONTESTED_POINT:
         return target.state in UNRESOLVED_POINT_STATES
+    if kind == ReminderKind.ESCALATION:
+        return target.state == ContestedPointState.ESCALATED
     return target.status in OPEN_COMMITMENT_STATUSES
 
 
@@ -177,6 +195,12 @@ def latest_due_offset(kind, target, lead: LeadTimes, recipient, now) -> tuple[in
             return None
         offset = min(due)
         return offset, starts - dt.timedelta(days=offset)
+    if kind == ReminderKind.ESCALATION:
+        # At once; after an outage only while the news is fresh.
+        escalated = target.escalated_at
+        if escalated is None or escalated > now or now - escalated > ESCALATION_CATCH_UP:
+            return None
+        return 0, escalated
     zone = zone_of(recipient)
     hour = settings.REMINDERS_LOCAL_HOUR
     date = target_date(kind, target)
@@ -237,11 +261,17 @@ def candidate_targets(now: dt.datetime):
         owner__isnull=False,
         due_on__lte=today + dt.timedelta(days=1),
     ).select_related("meeting")
+    escalations = ContestedPoint.objects.filter(
+        state=ContestedPointState.ESCALATED,
+        escalated_at__lte=now,
+        escalated_at__gte=now - ESCALATION_CATCH_UP,
+    ).select_related("chapter__working_group")
     for kind, queryset in (
         (ReminderKind.MEETING, meetings),
         (ReminderKind.DEADLINE, deadlines),
         (ReminderKind.CONTESTED_POINT, points),
         (ReminderKind.COMMITMENT, commitments),
+        (ReminderKind.ESCALATION, escalations),
     ):
         for target in queryset.iterator():
             yield kind, target

@@ -247,6 +247,7 @@ def _targets(reminders) -> dict:
         ReminderKind.DEADLINE: ["agreement", "working_group"],
         ReminderKind.CONTESTED_POINT: ["chapter__working_group__agreement"],
         ReminderKind.COMMITMENT: ["meeting__agreement", "party"],
+        ReminderKind.ESCALATION: ["chapter__working_group__agreement"],
     }
     # What a meeting's email shows: its groups, and each party's local time.
     prefetch = {

@@ -228,6 +228,8 @@ class ContestedPoint(models.Model):
     opened_on = models.DateField(_("opened on"), default=timezone.localdate)
     resolved_on = models.DateField(_("resolved on"), null=True, blank=True)
     resolution = models.TextField(_("resolution"), blank=True)
+    # When it was handed to the chief negotiators; the reminders tell them from this moment.
+    escalated_at = models.DateTimeField(_("escalated at"), null=True, blank=True)
     version = models.PositiveIntegerField(_("version"), default=1)
 
     class Meta:

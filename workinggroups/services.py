@@ -284,13 +284,17 @@ def escalate_contested_point(
             raise ValidationError({"state": _("Only an open point can be escalated.")})
         before = snapshot(current)
         current.state = ContestedPointState.ESCALATED
+        current.escalated_at = timezone.now()
         if note.strip():
             current.description = "\n\n".join(
                 part for part in (current.description, note.strip()) if part
             )
         current.full_clean()
         updated = ContestedPoint.objects.filter(pk=current.pk, version=current.version).update(
-            state=current.state, description=current.description, version=F("version") + 1
+            state=current.state,
+            description=current.description,
+            escalated_at=current.escalated_at,
+            version=F("version") + 1,
         )
         if not updated:
             raise EditConflict(ContestedPoint.objects.get(pk=current.pk))

@@ -327,3 +327,51 @@ def test_send_due_reminders_runs_the_scan_without_celery(fta, sink, capsys):
     call_command("send_due_reminders")
     assert len(sink.messages) == 2
     assert "2 sent" in capsys.readouterr().out
+
+
+def escalated_point(fta, **kwargs):
+    from workinggroups.services import escalate_contested_point
+
+    point = ContestedPointFactory(
+        chapter=ChapterFactory(working_group=fta.group),
+        title="Cumulation with ASEAN materials",
+        owner=fta.sok,
+        target_date=dt.date(2027, 1, 15),
+        **kwargs,
+    )
+    return escalate_contested_point(point=point, by=fta.sok, note="Needs a political decision.")
+
+
+def test_an_escalation_tells_the_chief_negotiators_once(fta, sink):
+    point = escalated_point(fta)
+
+    run(point.escalated_at)
+    run(point.escalated_at + dt.timedelta(minutes=1))
+
+    (message,) = sink.messages
+    assert message["To"].addresses[0].username == "chief"
+    assert message["Subject"] == (
+        "Escalated to the chief negotiators: Cumulation with ASEAN materials"
+    )
+    text, html, calendars = parts(message)
+    assert "only they can now resolve it" in text
+    assert "Target date: Fri 15 January." in text
+    assert links.contested_point_url(point) in text
+    assert f'href="{links.contested_point_url(point)}"' in html
+    assert calendars == []
+
+
+def test_an_escalation_resolved_before_the_scan_or_long_ago_tells_no_one(fta, sink):
+    from workinggroups.choices import ContestedPointState
+    from workinggroups.models import ContestedPoint
+
+    resolved = escalated_point(fta)
+    ContestedPoint.objects.filter(pk=resolved.pk).update(
+        state=ContestedPointState.RESOLVED, resolved_on=resolved.escalated_at.date()
+    )
+    run(resolved.escalated_at + dt.timedelta(minutes=1))
+    assert sink.messages == []
+
+    stale = escalated_point(fta)
+    run(stale.escalated_at + dt.timedelta(days=3))  # the scan was down for three days
+    assert sink.messages == []
