@@ -28,6 +28,10 @@ run: $(STAMP)
 test: $(STAMP)
 	$(PY) manage.py compilemessages --ignore '.venv' -v 0
 	$(PY) scripts/stack.py exec -- $(PY) -m pytest $(PYTEST_ARGS)
+ifneq ($(DATABASE_URL),)
+	# The concurrent-edit refusal holds on the embedded default too: run it on SQLite as well.
+	env -u DATABASE_URL $(PY) -m pytest -q -p no:cacheprovider tests/workinggroups/test_concurrency.py
+endif
 
 # Figures for docs/benchmarks.md, on PostgreSQL and Redis (a database of its own, created here).
 BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/tracker_bench
