@@ -52,6 +52,19 @@ def _check_context(*, agreement_id, negotiation_round, meeting):
         raise ValidationError(errors)
 
 
+def _write_next_version(instance, **fields) -> None:
+    """Write `fields` as the next version, only if nobody saved `instance` since it was read;
+    otherwise refuse with the saved version. The check sits in the UPDATE itself, so it holds
+    where select_for_update does nothing (SQLite)."""
+    model = type(instance)
+    updated = model.objects.filter(pk=instance.pk, version=instance.version).update(
+        **fields, version=F("version") + 1
+    )
+    if not updated:
+        raise EditConflict(model.objects.get(pk=instance.pk))
+    instance.version += 1
+
+
 def change_chapter_status(
     *,
     chapter: Chapter,
@@ -89,13 +102,7 @@ def change_chapter_status(
             raise ValidationError(
                 {"note": _("Moving a chapter backwards needs a note saying why.")}
             )
-        # The version check is repeated in the UPDATE itself so that it holds on databases
-        # where select_for_update is a no-op (SQLite).
-        updated = Chapter.objects.filter(pk=current.pk, version=current.version).update(
-            status=to_status, version=F("version") + 1
-        )
-        if not updated:
-            raise EditConflict(Chapter.objects.get(pk=current.pk))
+        _write_next_version(current, status=to_status)
         change = ChapterStatusChange(
             chapter=current,
             from_status=from_status,
@@ -185,15 +192,12 @@ def resolve_contested_point(
             )
         current.resolution = resolution.strip()
         current.full_clean()
-        updated = ContestedPoint.objects.filter(pk=current.pk, version=current.version).update(
+        _write_next_version(
+            current,
             state=current.state,
             resolved_on=current.resolved_on,
             resolution=current.resolution,
-            version=F("version") + 1,
         )
-        if not updated:
-            raise EditConflict(ContestedPoint.objects.get(pk=current.pk))
-        current.version += 1
         record_update(instance=current, before=before, actor=by)
     return current
 
@@ -236,16 +240,13 @@ def update_contested_point(
         current.owner = owner
         current.target_date = target_date
         current.full_clean()
-        updated = ContestedPoint.objects.filter(pk=current.pk, version=current.version).update(
+        _write_next_version(
+            current,
             title=current.title,
             description=current.description,
             owner=current.owner,
             target_date=current.target_date,
-            version=F("version") + 1,
         )
-        if not updated:
-            raise EditConflict(ContestedPoint.objects.get(pk=current.pk))
-        current.version += 1
         record_update(instance=current, before=before, actor=by)
         _save_positions(point=current, positions=positions or {}, by=by)
     return current
@@ -290,14 +291,11 @@ def escalate_contested_point(
                 part for part in (current.description, note.strip()) if part
             )
         current.full_clean()
-        updated = ContestedPoint.objects.filter(pk=current.pk, version=current.version).update(
+        _write_next_version(
+            current,
             state=current.state,
             description=current.description,
             escalated_at=current.escalated_at,
-            version=F("version") + 1,
         )
-        if not updated:
-            raise EditConflict(ContestedPoint.objects.get(pk=current.pk))
-        current.version += 1
         record_update(instance=current, before=before, actor=by)
     return current
