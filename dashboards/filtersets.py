@@ -87,7 +87,10 @@ class ContestedPointFilterSet(AgreementScopedFilterSet):
         queryset=WorkingGroup.objects.none(),
         label=_("Working group"),
     )
-    state = django_filters.ChoiceFilter(choices=ContestedPointState.choices, label=_("State"))
+    # The state at the page's as-of point (annotated by the view), not today's.
+    state = django_filters.ChoiceFilter(
+        field_name="state_at", choices=ContestedPointState.choices, label=_("State")
+    )
     owner = django_filters.ModelChoiceFilter(
         queryset=get_user_model().objects.none(), label=_("Owner")
     )

@@ -9,6 +9,7 @@ import datetime as dt
 from django.db.models import (
     BooleanField,
     Case,
+    CharField,
     Count,
     DateTimeField,
     Exists,
@@ -27,7 +28,7 @@ from django.db.models.functions import Coalesce
 from dashboards.asof import AsOf, end_of_round
 from negotiations.choices import OPEN_COMMITMENT_STATUSES
 from negotiations.models import Agreement, Commitment, Deadline, Meeting, NegotiationRound
-from workinggroups.choices import UNRESOLVED_POINT_STATES, ChapterStatus
+from workinggroups.choices import UNRESOLVED_POINT_STATES, ChapterStatus, ContestedPointState
 from workinggroups.models import Chapter, ChapterStatusChange, ContestedPoint
 from workinggroups.selectors import chapters_as_of
 
@@ -72,6 +73,24 @@ def points_open_at(points: QuerySet[ContestedPoint], as_of: AsOf) -> QuerySet[Co
         return points.filter(state__in=UNRESOLVED_POINT_STATES)
     return points.filter(opened_on__lte=as_of.day).filter(
         Q(resolved_on__isnull=True) | Q(resolved_on__gt=as_of.day)
+    )
+
+
+def point_state_at(as_of: AsOf):
+    """A contested point's state at the as-of point: resolved from its resolution day,
+    escalated from the moment it was escalated, open before."""
+    if as_of.is_now:
+        return F("state")
+    escalated = Q(escalated_at__lte=as_of.moment) | Q(
+        # Escalated before the moment was recorded: the best that is known.
+        escalated_at__isnull=True,
+        state=ContestedPointState.ESCALATED,
+    )
+    return Case(
+        When(resolved_on__lte=as_of.day, then=Value(ContestedPointState.RESOLVED.value)),
+        When(escalated, then=Value(ContestedPointState.ESCALATED.value)),
+        default=Value(ContestedPointState.OPEN.value),
+        output_field=CharField(),
     )
 
 
@@ -254,7 +273,7 @@ def open_points(points: QuerySet[ContestedPoint], as_of: AsOf) -> list[Contested
     rows = list(
         points_open_at(points, as_of)
         .select_related("chapter", "chapter__working_group", "owner")
-        .annotate(is_overdue=overdue_flag("target_date", as_of.day))
+        .annotate(is_overdue=overdue_flag("target_date", as_of.day), state_at=point_state_at(as_of))
         .order_by("-is_overdue", F("target_date").asc(nulls_last=True), "pk")
     )
     for point in rows:

@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from dashboards.templatetags.dashboards import status_badge
 from negotiations.models import Agreement, Commitment
-from workinggroups.choices import ChapterStatus
+from workinggroups.choices import ChapterStatus, ContestedPointState
 from workinggroups.models import Chapter, ContestedPoint
 
 
@@ -162,7 +162,7 @@ class ContestedPointTable(AsOfTable):
         accessor="opened_on", verbose_name=_("Age (days)"), order_by=("-opened_on",)
     )
     target_date = IsoDateColumn(verbose_name=_("Target date"))
-    state = tables.Column(verbose_name=_("State"))
+    state = tables.Column(accessor="state_at", verbose_name=_("State"), order_by=("state_at",))
     is_overdue = tables.BooleanColumn(verbose_name=_("Overdue"))
 
     class Meta:
@@ -186,6 +186,12 @@ class ContestedPointTable(AsOfTable):
 
     def value_title(self, record):
         return record.title
+
+    def render_state(self, value):
+        return ContestedPointState(value).label
+
+    def value_state(self, value):
+        return self.render_state(value)
 
     def render_age_days(self, record):
         end = (

@@ -366,6 +366,7 @@ class ContestedPointListView(AgreementTableView):
             .select_related("chapter", "chapter__working_group", "owner")
             .annotate(
                 is_overdue=selectors.point_overdue(day),
+                state_at=selectors.point_state_at(self.as_of),
             )
             .order_by("-is_overdue", F("target_date").asc(nulls_last=True), "pk")
         )

@@ -130,3 +130,37 @@ def test_sorting_by_a_column(client, official):
     response = client.get(reverse("dashboards:chapter-list", args=[SLUG]), {"sort": "-title"})
     titles = [row.record.title for row in response.context["table"].rows]
     assert titles == sorted(titles, reverse=True)
+
+
+def test_contested_points_show_their_state_as_of_the_page(client, official, seed):
+    """A point resolved or escalated later shows as it stood then, and filters so."""
+    import datetime as dt
+
+    from tests.factories import ContestedPointFactory
+    from workinggroups.choices import ContestedPointState
+    from workinggroups.models import Chapter, ContestedPoint
+
+    chapter = Chapter.objects.get(working_group__agreement=seed, title="Rules of Origin")
+    late = ContestedPointFactory(
+        chapter=chapter, title="Escalated in May", opened_on=dt.date(2020, 2, 1)
+    )
+    ContestedPoint.objects.filter(pk=late.pk).update(
+        state=ContestedPointState.ESCALATED,
+        escalated_at=dt.datetime(2020, 5, 1, 8, tzinfo=dt.UTC),
+    )
+    client.force_login(official)
+    url = reverse("dashboards:contested-points", args=[SLUG])
+
+    def states(**query):
+        table = client.get(url, query).context["table"]
+        return {row.record.title: row.get_cell("state") for row in table.rows}
+
+    round_two = states(as_of="round-2")
+    assert set(round_two.values()) == {"Open"}  # the seed's four were resolved later
+    assert len(round_two) == 5
+    assert states(as_of="2020-04-15")["Escalated in May"] == "Open"
+    assert states(as_of="2020-05-02")["Escalated in May"] == "Escalated to the chief negotiators"
+    assert states()["Escalated in May"] == "Escalated to the chief negotiators"
+    assert states(as_of="round-2", state="resolved") == {}
+    assert len(states(as_of="round-2", state="open")) == 5
+    assert "Resolved" in states().values()
