@@ -14,7 +14,8 @@ class AuditEntryListView(SingleTableMixin, FilterView):
     table_class = AuditEntryTable
     filterset_class = AuditEntryFilterSet
     template_name = "audit/entry_list.html"
-    paginate_by = 50
+    # The table paginates; a ListView paginate_by would count the rows a second time.
+    table_pagination = {"per_page": 50}
 
     def dispatch(self, request, *args, **kwargs):
         if not permissions.can_view_audit(request.user):

@@ -1,11 +1,9 @@
 import django_filters
 from django.contrib.auth import get_user_model
-from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from negotiations.choices import AgreementStatus, CommitmentStatus
-from negotiations.models import Agreement, Commitment, Meeting, Party
-from negotiations.permissions import visible_agreements
+from negotiations.choices import CommitmentStatus
+from negotiations.models import Commitment, Meeting, Party
 from workinggroups.choices import ChapterStatus, ContestedPointState
 from workinggroups.models import Chapter, ContestedPoint, WorkingGroup
 
@@ -14,30 +12,6 @@ YES_NO = [("true", _("Yes")), ("false", _("No"))]
 
 def _boolean(value):
     return value == "true"
-
-
-class PortfolioFilterSet(django_filters.FilterSet):
-    q = django_filters.CharFilter(method="search", label=_("Search"))
-    status = django_filters.ChoiceFilter(choices=AgreementStatus.choices, label=_("Status"))
-    party = django_filters.ModelChoiceFilter(
-        field_name="parties", queryset=Party.objects.all(), label=_("Party")
-    )
-
-    class Meta:
-        model = Agreement
-        fields = ["q", "status", "party"]
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        user = getattr(self.request, "user", None)
-        self.filters["party"].queryset = (
-            Party.objects.filter(delegations__agreement__in=visible_agreements(user)).distinct()
-            if user is not None
-            else Party.objects.none()
-        )
-
-    def search(self, queryset, name, value):
-        return queryset.filter(Q(name__icontains=value) | Q(short_name__icontains=value))
 
 
 class AgreementScopedFilterSet(django_filters.FilterSet):
@@ -58,6 +32,9 @@ class AgreementScopedFilterSet(django_filters.FilterSet):
             self.filters["party"].queryset = Party.objects.filter(delegations__agreement=agreement)
         if "meeting" in self.filters:
             self.filters["meeting"].queryset = Meeting.objects.filter(agreement=agreement)
+
+    def filter_overdue(self, queryset, name, value):
+        return queryset.filter(is_overdue=_boolean(value))
 
 
 class ChapterFilterSet(AgreementScopedFilterSet):
@@ -112,9 +89,6 @@ class ContestedPointFilterSet(AgreementScopedFilterSet):
         model = ContestedPoint
         fields = ["q", "working_group", "state", "owner", "party", "overdue", "target_date"]
 
-    def filter_overdue(self, queryset, name, value):
-        return queryset.filter(is_overdue=_boolean(value))
-
 
 class CommitmentFilterSet(AgreementScopedFilterSet):
     q = django_filters.CharFilter(field_name="text", lookup_expr="icontains", label=_("Search"))
@@ -135,6 +109,3 @@ class CommitmentFilterSet(AgreementScopedFilterSet):
     class Meta:
         model = Commitment
         fields = ["q", "party", "owner", "status", "meeting", "overdue", "due_on"]
-
-    def filter_overdue(self, queryset, name, value):
-        return queryset.filter(is_overdue=_boolean(value))

@@ -19,9 +19,9 @@ from dashboards.filtersets import (
     ChapterFilterSet,
     CommitmentFilterSet,
     ContestedPointFilterSet,
-    PortfolioFilterSet,
 )
 from dashboards.tables import ChapterTable, CommitmentTable, ContestedPointTable, PortfolioTable
+from negotiations.filtersets import AgreementFilterSet
 from negotiations.models import Agreement, Commitment, Deadline, Meeting
 from negotiations.permissions import (
     can_record_outcome,
@@ -121,7 +121,7 @@ class PortfolioView(FilteredTableMixin, FilterView):
     """Every agreement the person may see, with its chapters by status and what comes next."""
 
     table_class = PortfolioTable
-    filterset_class = PortfolioFilterSet
+    filterset_class = AgreementFilterSet
     export_name = "portfolio"
     page_title = _("Portfolio")
 

@@ -42,7 +42,7 @@ class AgreementListView(LoginRequiredMixin, SingleTableMixin, FilterView):
     table_class = AgreementTable
     filterset_class = AgreementFilterSet
     template_name = "negotiations/agreement_list.html"
-    paginate_by = 25
+    table_pagination = {"per_page": 25}  # not paginate_by: that counts the rows twice
 
     def get_queryset(self):
         return (

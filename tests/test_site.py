@@ -40,3 +40,14 @@ def test_agreement_list_filter_returns_only_the_table_to_htmx(client):
     assert "<html" not in response.text
     assert "Cambodia–China FTA" in response.text
     assert "RCEP" not in response.text
+
+
+def test_agreement_list_offers_only_the_parties_of_assigned_agreements(client):
+    from tests.factories import PartyFactory
+
+    ours, theirs = PartyFactory(name="Cambodia"), PartyFactory(name="Atlantis")
+    mine = RoleAssignmentFactory(role=Role.OFFICIAL, agreement=AgreementFactory(parties=[ours]))
+    AgreementFactory(parties=[theirs])
+    client.force_login(mine.user)
+    party_filter = client.get(reverse("negotiations:agreement-list")).context["filter"]
+    assert list(party_filter.filters["party"].queryset) == [ours]
