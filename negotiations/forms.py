@@ -7,18 +7,16 @@ from django.utils.translation import gettext_lazy as _
 from negotiations.choices import CommitmentStatus
 from negotiations.models import Party
 from workinggroups.choices import ChapterStatus
-from workinggroups.forms import NOTE_MAX_LENGTH, STALE_CHOICE, TEXT_MAX_LENGTH
+from workinggroups.forms import (
+    NOTE_MAX_LENGTH,
+    STALE_CHOICE,
+    TEXT_MAX_LENGTH,
+    PartyPositionsMixin,
+    people_of,
+)
 from workinggroups.models import Chapter, ContestedPoint
 
 DATE_INPUT = forms.DateInput(attrs={"type": "date"})
-
-
-def _people_of(agreement_id):
-    return (
-        get_user_model()
-        .objects.filter(is_active=True, roles__agreement_id=agreement_id)
-        .order_by("last_name", "first_name", "username")
-    )
 
 
 class OutcomeNoteForm(forms.Form):
@@ -66,7 +64,7 @@ class ChapterOutcomeForm(forms.Form):
         return bool(self.cleaned_data.get("to_status"))
 
 
-class NewPointForm(forms.Form):
+class NewPointForm(PartyPositionsMixin, forms.Form):
     """A contested point opened at the meeting, with each party's position."""
 
     chapter = forms.ModelChoiceField(
@@ -87,14 +85,7 @@ class NewPointForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["chapter"].queryset = chapters
         self.opened_on = opened_on
-        self.parties = parties
-        for party in parties:
-            self.fields[f"position_{party.pk}"] = forms.CharField(
-                label=_("Position of %(party)s") % {"party": party.code},
-                required=False,
-                max_length=TEXT_MAX_LENGTH,
-                widget=forms.Textarea(attrs={"rows": 1}),
-            )
+        self.add_position_fields(parties, label_of=lambda party: party.code, rows=1)
 
     def clean(self):
         data = super().clean()
@@ -106,12 +97,6 @@ class NewPointForm(forms.Form):
                 % {"date": self.opened_on.isoformat()},
             )
         return data
-
-    def positions(self):
-        return {party: self.cleaned_data.get(f"position_{party.pk}", "") for party in self.parties}
-
-    def position_fields(self):
-        return [self[f"position_{party.pk}"] for party in self.parties]
 
 
 class ResolutionForm(forms.Form):
@@ -165,7 +150,7 @@ class CommitmentForm(forms.Form):
     def __init__(self, *args, agreement_id, not_before=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["party"].queryset = Party.objects.filter(delegations__agreement_id=agreement_id)
-        self.fields["owner"].queryset = _people_of(agreement_id)
+        self.fields["owner"].queryset = people_of(agreement_id)
         self.not_before = not_before
 
     def clean(self):

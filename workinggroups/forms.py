@@ -84,7 +84,8 @@ class ChapterStatusForm(AgreementContextMixin, forms.Form):
         self.fields["to_status"].widget.attrs["id"] = f"id_to_status_{chapter.pk}"
 
 
-def _people_of(agreement_id):
+def people_of(agreement_id):
+    """Who may own a point or commitment of an agreement: the active people with a role in it."""
     return (
         get_user_model()
         .objects.filter(is_active=True, roles__agreement_id=agreement_id)
@@ -92,7 +93,27 @@ def _people_of(agreement_id):
     )
 
 
-class ContestedPointForm(AgreementContextMixin, forms.Form):
+class PartyPositionsMixin:
+    """One position field per party at the table (`position_<party pk>`)."""
+
+    def add_position_fields(self, parties, *, label_of=lambda party: party.name, rows=2):
+        self.parties = list(parties)
+        for party in self.parties:
+            self.fields[f"position_{party.pk}"] = forms.CharField(
+                label=_("Position of %(party)s") % {"party": label_of(party)},
+                required=False,
+                max_length=TEXT_MAX_LENGTH,
+                widget=forms.Textarea(attrs={"rows": rows}),
+            )
+
+    def positions(self):
+        return {party: self.cleaned_data.get(f"position_{party.pk}", "") for party in self.parties}
+
+    def position_fields(self):
+        return [self[f"position_{party.pk}"] for party in self.parties]
+
+
+class ContestedPointForm(AgreementContextMixin, PartyPositionsMixin, forms.Form):
     """Open or edit a contested point, with one position field per party at the table."""
 
     title = forms.CharField(label=_("Title"), max_length=200)
@@ -129,15 +150,8 @@ class ContestedPointForm(AgreementContextMixin, forms.Form):
         self.point = point
         self.opened_on = point.opened_on if point is not None else opened_on
         self.limit_to_agreement(agreement_id)
-        self.fields["owner"].queryset = _people_of(agreement_id)
-        self.parties = list(Party.objects.filter(delegations__agreement_id=agreement_id))
-        for party in self.parties:
-            self.fields[f"position_{party.pk}"] = forms.CharField(
-                label=_("Position of %(party)s") % {"party": party.name},
-                required=False,
-                max_length=TEXT_MAX_LENGTH,
-                widget=forms.Textarea(attrs={"rows": 2}),
-            )
+        self.fields["owner"].queryset = people_of(agreement_id)
+        self.add_position_fields(Party.objects.filter(delegations__agreement_id=agreement_id))
         if point is not None:
             del self.fields["meeting"]
             self.fields["version"].required = True
@@ -185,12 +199,6 @@ class ContestedPointForm(AgreementContextMixin, forms.Form):
             data[saved[name].html_initial_name] = saved_value
         data["version"] = current.version
         return data
-
-    def positions(self):
-        return {party: self.cleaned_data.get(f"position_{party.pk}", "") for party in self.parties}
-
-    def position_fields(self):
-        return [self[f"position_{party.pk}"] for party in self.parties]
 
 
 class ResolveContestedPointForm(forms.Form):
