@@ -94,6 +94,26 @@ def analyze() -> None:
             cursor.execute("ANALYZE")
 
 
+def generated_people(prefix: str, count: int, time_zone) -> list:
+    """`count` people named `<prefix><n>`, each in the zone `time_zone()` gives; their password
+    is unusable, so generated people cannot sign in."""
+    password = make_password(None)
+    User = get_user_model()
+    return User.objects.bulk_create(
+        (
+            User(
+                username=f"{prefix}{n:05d}",
+                email=f"{prefix}{n:05d}@example.org",
+                first_name=f"Person {n:05d}",
+                password=password,
+                time_zone=time_zone(),
+            )
+            for n in range(count)
+        ),
+        batch_size=BATCH,
+    )
+
+
 def clear() -> None:
     """Remove everything an earlier run generated (and nothing else)."""
     agreements = Agreement.objects.filter(slug__startswith=SLUG_PREFIX)
@@ -115,20 +135,7 @@ def generate(size: Size = Size(), *, seed: int = 2020, today: dt.date | None = N
         Party(code=f"Q{n:02d}", name=f"Generated party {n:02d}", capital_time_zone=zone)
         for n, zone in enumerate(rng.choices(ZONES, k=60))
     )
-    password = make_password(None)  # unusable: generated people cannot sign in
-    people = get_user_model().objects.bulk_create(
-        (
-            get_user_model()(
-                username=f"{USERNAME_PREFIX}{n:05d}",
-                email=f"{USERNAME_PREFIX}{n:05d}@example.org",
-                first_name=f"Person {n:05d}",
-                password=password,
-                time_zone=rng.choice(ZONES),
-            )
-            for n in range(size.people)
-        ),
-        batch_size=BATCH,
-    )
+    people = generated_people(USERNAME_PREFIX, size.people, lambda: rng.choice(ZONES))
     counts = {"parties": len(parties), "people": len(people)}
     for index in range(size.agreements):
         for key, value in _agreement(rng, size, index, parties, people, today).items():

@@ -27,12 +27,11 @@ from concurrent.futures import ThreadPoolExecutor
 from aiosmtpd.controller import Controller
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.contrib.auth.hashers import make_password
 from django.core.mail.backends.smtp import EmailBackend
 from django.db import transaction
 from django.utils import timezone
 
-from benchmarks.generator import SLUG_PREFIX, USERNAME_PREFIX
+from benchmarks.generator import SLUG_PREFIX, USERNAME_PREFIX, generated_people
 from benchmarks.ports import free_port
 from config.celery import app as celery_app
 from negotiations.choices import AgreementStatus, MeetingKind, Role
@@ -87,17 +86,7 @@ def build(now: dt.datetime) -> Agreement:
     )
     party = Party.objects.create(code="QRM", name="Generated party", capital_time_zone="UTC")
     Delegation.objects.create(agreement=agreement, party=party)
-    password = make_password(None)
-    people = get_user_model().objects.bulk_create(
-        get_user_model()(
-            username=f"{USERNAMES}{n:03d}",
-            email=f"{USERNAMES}{n:03d}@example.org",
-            first_name=f"Person {n:03d}",
-            password=password,
-            time_zone="Asia/Phnom_Penh",
-        )
-        for n in range(PEOPLE)
-    )
+    people = generated_people(USERNAMES, PEOPLE, lambda: "Asia/Phnom_Penh")
     RoleAssignment.objects.bulk_create(
         RoleAssignment(user=person, agreement=agreement, role=Role.NEGOTIATOR) for person in people
     )
