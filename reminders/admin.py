@@ -2,7 +2,7 @@ from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
-from negotiations.permissions import can_steer_agreement
+from negotiations.permissions import steered_agreements
 from reminders import services
 from reminders.choices import ReminderStatus
 from reminders.models import LeadTimes, Preference, Reminder
@@ -10,14 +10,7 @@ from reminders.models import LeadTimes, Preference, Reminder
 
 def _steered(user, queryset, agreement_field="agreement"):
     """Staff see the rows of the agreements they steer; superusers see everything."""
-    if user.is_superuser:
-        return queryset
-    ids = {
-        pk
-        for pk in queryset.values_list(f"{agreement_field}_id", flat=True).distinct()
-        if can_steer_agreement(user, pk)
-    }
-    return queryset.filter(**{f"{agreement_field}_id__in": ids})
+    return queryset.filter(**{f"{agreement_field}__in": steered_agreements(user)})
 
 
 @admin.register(LeadTimes)
@@ -28,14 +21,8 @@ class LeadTimesAdmin(admin.ModelAdmin):
         return _steered(request.user, super().get_queryset(request).select_related("agreement"))
 
     def formfield_for_foreignkey(self, db_field, request, **kwargs):
-        if db_field.name == "agreement" and not request.user.is_superuser:
-            from negotiations.models import Agreement
-
-            kwargs["queryset"] = Agreement.objects.filter(
-                pk__in=[
-                    a.pk for a in Agreement.objects.all() if can_steer_agreement(request.user, a.pk)
-                ]
-            )
+        if db_field.name == "agreement":
+            kwargs["queryset"] = steered_agreements(request.user)
         return super().formfield_for_foreignkey(db_field, request, **kwargs)
 
 
