@@ -1,12 +1,11 @@
 import datetime as dt
 
 import django_tables2 as tables
-from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from dashboards.templatetags.dashboards import status_badge
+from dashboards.templatetags.dashboards import status_badge, status_label
 from negotiations.models import Agreement, Commitment
 from workinggroups.choices import ChapterStatus, ContestedPointState
 from workinggroups.models import Chapter, ContestedPoint
@@ -27,13 +26,6 @@ class IsoDateColumn(tables.Column):
 
 def _link(url, text):
     return format_html('<a href="{}">{}</a>', url, text)
-
-
-def _status_label(value):
-    try:
-        return ChapterStatus(value).label
-    except ValueError:
-        return value
 
 
 class PortfolioTable(tables.Table):
@@ -128,7 +120,7 @@ class ChapterTable(AsOfTable):
         empty_text = _("No chapter matches.")
 
     def render_title(self, record):
-        return _link(reverse("workinggroups:chapter-detail", args=[record.pk]), record.title)
+        return _link(record.get_absolute_url(), record.title)
 
     def render_status_at(self, record):
         badge = status_badge(record.status_at)
@@ -142,7 +134,7 @@ class ChapterTable(AsOfTable):
         return record.title
 
     def value_status_at(self, value):
-        return _status_label(value)
+        return status_label(value)
 
     def value_contested_at(self, value):
         return _("yes") if value else _("no")
@@ -182,7 +174,7 @@ class ContestedPointTable(AsOfTable):
         empty_text = _("No contested point matches.")
 
     def render_title(self, record):
-        return _link(reverse("workinggroups:contestedpoint-detail", args=[record.pk]), record.title)
+        return _link(record.get_absolute_url(), record.title)
 
     def value_title(self, record):
         return record.title
@@ -226,7 +218,7 @@ class CommitmentTable(AsOfTable):
         empty_text = _("No commitment matches.")
 
     def render_meeting(self, record):
-        return _link(reverse("dashboards:meeting", args=[record.meeting_id]), record.meeting.title)
+        return _link(record.meeting.get_absolute_url(), record.meeting.title)
 
     def value_meeting(self, record):
         return record.meeting.title

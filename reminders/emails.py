@@ -4,7 +4,6 @@ an .ics for each meeting, and the headers that mark it as automatic."""
 import datetime as dt
 import functools
 import hashlib
-import zoneinfo
 from email.message import MIMEPart
 
 import icalendar
@@ -15,6 +14,7 @@ from django.utils import dateformat, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
+from accounts.models import zone_named
 from reminders import links, selectors
 from reminders.choices import ReminderKind
 
@@ -45,11 +45,8 @@ def city(zone_name: str) -> str:
 
 
 def local(moment: dt.datetime, zone_name: str) -> str:
-    try:
-        zone = zoneinfo.ZoneInfo(zone_name)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        zone, zone_name = dt.UTC, "UTC"
-    return f"{_format(moment.astimezone(zone), 0)} {city(zone_name)}"
+    zone = zone_named(zone_name)
+    return f"{_format(moment.astimezone(zone), 0)} {city(zone.key)}"
 
 
 def in_how_long(moment: dt.datetime, now: dt.datetime) -> str:
@@ -84,7 +81,7 @@ def _party_times(meeting) -> list[dict]:
 def _item(reminder, target, recipient, now) -> dict:
     """What the templates show about one reminder."""
     zone_name = recipient.time_zone
-    today = now.astimezone(selectors.zone_of(recipient)).date()
+    today = now.astimezone(recipient.zone).date()
     kind = reminder.kind
     if kind == ReminderKind.MEETING:
         when = local(target.starts_at, zone_name)
@@ -221,7 +218,7 @@ def build_message(*, recipient, items, now) -> EmailMultiAlternatives:
         entries = [_item(reminder, target, recipient, now) for reminder, target in items]
         is_digest = items[0][0].digest
         if is_digest:
-            today = _format(now.astimezone(selectors.zone_of(recipient)).date(), 1)
+            today = _format(now.astimezone(recipient.zone).date(), 1)
             subject = ngettext(
                 "%(count)d reminder for %(date)s", "%(count)d reminders for %(date)s", len(items)
             ) % {"count": len(items), "date": today}

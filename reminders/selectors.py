@@ -1,7 +1,6 @@
 """Reads: who is concerned by a meeting, deadline, contested point or commitment, and when."""
 
 import datetime as dt
-import zoneinfo
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -138,13 +137,6 @@ def still_concerns(kind: str, target) -> bool:
     return target.status in OPEN_COMMITMENT_STATUSES
 
 
-def zone_of(user) -> zoneinfo.ZoneInfo:
-    try:
-        return zoneinfo.ZoneInfo(user.time_zone)
-    except (zoneinfo.ZoneInfoNotFoundError, ValueError):
-        return zoneinfo.ZoneInfo("UTC")
-
-
 def local_moment(date: dt.date, zone, hour: int) -> dt.datetime:
     return dt.datetime.combine(date, dt.time(hour), tzinfo=zone).astimezone(dt.UTC)
 
@@ -201,7 +193,7 @@ def latest_due_offset(kind, target, lead: LeadTimes, recipient, now) -> tuple[in
         if escalated is None or escalated > now or now - escalated > ESCALATION_CATCH_UP:
             return None
         return 0, escalated
-    zone = zone_of(recipient)
+    zone = recipient.zone
     hour = settings.REMINDERS_LOCAL_HOUR
     date = target_date(kind, target)
     if date is None:

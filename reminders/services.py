@@ -71,7 +71,7 @@ def materialise(*, now: dt.datetime) -> int:
         if mode == Delivery.DIGEST:
             send_after = selectors.next_digest_moment(
                 max(due.due_at, now - dt.timedelta(hours=1)),
-                selectors.zone_of(recipient),
+                recipient.zone,
                 prefs[due.recipient_id].digest_hour,
             )
         rows.append(
@@ -224,7 +224,7 @@ def _why_not(
     if kind == ReminderKind.MEETING and target.starts_at <= now:
         return "meeting started"
     if kind == ReminderKind.DEADLINE and reminder.offset_days > 0:
-        zone = selectors.zone_of(reminder.recipient)
+        zone = reminder.recipient.zone
         end = selectors.local_moment(target.due_on + dt.timedelta(days=1), zone, 0)
         if now >= end:
             return "deadline passed"
