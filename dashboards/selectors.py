@@ -343,10 +343,8 @@ def agreement_dashboard(agreement: Agreement, as_of: AsOf, rounds) -> dict:
         **meetings_ahead(meetings, as_of),
         "deadlines": open_deadlines(Deadline.objects.filter(agreement=agreement), as_of),
         "overdue_commitments": list(overdue_commitments(commitments_of(meetings), as_of)),
-        "latest_changes": list(
-            latest_changes(
-                ChapterStatusChange.objects.filter(chapter__working_group__agreement=agreement),
-                as_of,
-            )
+        # Left lazy: the page that shows them runs the query, the brief does not.
+        "latest_changes": latest_changes(
+            ChapterStatusChange.objects.filter(chapter__working_group__agreement=agreement), as_of
         ),
     }
