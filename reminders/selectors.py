@@ -230,8 +230,12 @@ def candidate_targets(now: dt.datetime):
     """(kind, target) pairs that may have a reminder due now; a superset, checked one by one."""
     longest = max(
         [max(_default_meeting_days()), max(default_deadline_lead_days())]
-        + [max(d or [0]) for d in LeadTimes.objects.values_list("meeting_days", flat=True)]
-        + [max(d or [0]) for d in LeadTimes.objects.values_list("deadline_days", flat=True)]
+        + [
+            max([*(meeting_days or []), *(deadline_days or []), 0])
+            for meeting_days, deadline_days in LeadTimes.objects.values_list(
+                "meeting_days", "deadline_days"
+            )
+        ]
     )
     horizon = dt.timedelta(days=longest + 1)
     today = now.date()

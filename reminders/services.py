@@ -37,19 +37,35 @@ def _lease() -> dt.timedelta:
     return dt.timedelta(seconds=settings.REMINDERS_CLAIM_LEASE_SECONDS)
 
 
-def _revision(kind: str, target) -> int:
-    """The target's revision, bumped (once, whoever scans) when its time changed."""
-    fingerprint = selectors.fingerprint(kind, target)
-    row, created = TargetRevision.objects.get_or_create(
-        kind=kind, target_id=target.pk, defaults={"fingerprint": fingerprint}
-    )
-    if not created and row.fingerprint != fingerprint:
+def _revisions(targets: dict) -> dict:
+    """{(kind, target id): revision} for these targets ({(kind, id): target}), each bumped
+    (once, whoever scans) when its time changed since the last scan. A few queries for all."""
+    fingerprints = {key: selectors.fingerprint(key[0], target) for key, target in targets.items()}
+    kinds, ids = {kind for kind, _ in targets}, {pk for _, pk in targets}
+
+    def known():
+        rows = TargetRevision.objects.filter(kind__in=kinds, target_id__in=ids)
+        return {(r.kind, r.target_id): r for r in rows}
+
+    rows = known()
+    new = [
+        TargetRevision(kind=kind, target_id=pk, fingerprint=fingerprints[(kind, pk)])
+        for kind, pk in targets
+        if (kind, pk) not in rows
+    ]
+    # Another scan may create the same rows meanwhile: the constraint keeps one of each.
+    TargetRevision.objects.bulk_create(new, ignore_conflicts=True)
+    moved = [
+        key for key, row in rows.items() if key in targets and row.fingerprint != fingerprints[key]
+    ]
+    for key in moved:
         # Conditional, so that two scans seeing the same move bump the revision once.
-        TargetRevision.objects.filter(pk=row.pk).exclude(fingerprint=fingerprint).update(
-            fingerprint=fingerprint, revision=F("revision") + 1
-        )
-        row.refresh_from_db()
-    return row.revision
+        TargetRevision.objects.filter(pk=rows[key].pk).exclude(
+            fingerprint=fingerprints[key]
+        ).update(fingerprint=fingerprints[key], revision=F("revision") + 1)
+    if new or moved:
+        rows = known()
+    return {key: rows[key].revision for key in targets}
 
 
 def materialise(*, now: dt.datetime) -> int:
@@ -58,15 +74,13 @@ def materialise(*, now: dt.datetime) -> int:
     if not found:
         return 0
     prefs = selectors.preferences({due.recipient_id for due, _, _ in found})
-    revisions = {}
+    revisions = _revisions({(due.kind, due.target_id): target for due, target, _ in found})
     rows = []
-    for due, target, recipient in found:
+    for due, _target, recipient in found:
         mode = selectors.delivery(prefs[due.recipient_id], due.kind)
         if mode == Delivery.OFF:
             continue
         key = (due.kind, due.target_id)
-        if key not in revisions:
-            revisions[key] = _revision(due.kind, target)
         send_after = due.due_at
         if mode == Delivery.DIGEST:
             send_after = selectors.next_digest_moment(
@@ -88,20 +102,16 @@ def materialise(*, now: dt.datetime) -> int:
                 digest=mode == Delivery.DIGEST,
             )
         )
-    existing = set(
-        Reminder.objects.filter(
-            kind__in={r.kind for r in rows}, target_id__in={r.target_id for r in rows}
-        ).values_list("kind", "target_id", "revision", "recipient_id", "offset_days")
-    )
-    # A lead time already sent before the target moved is not sent again: the next one,
-    # at the new time, tells of the move.
-    sent_before = set(
-        Reminder.objects.filter(
-            kind__in={r.kind for r in rows},
-            target_id__in={r.target_id for r in rows},
-            status=ReminderStatus.SENT,
-        ).values_list("kind", "target_id", "recipient_id", "offset_days")
-    )
+    ledger = Reminder.objects.filter(
+        kind__in={r.kind for r in rows}, target_id__in={r.target_id for r in rows}
+    ).values_list("kind", "target_id", "revision", "recipient_id", "offset_days", "status")
+    existing, sent_before = set(), set()
+    for kind, target_id, revision, recipient_id, offset_days, status in ledger:
+        existing.add((kind, target_id, revision, recipient_id, offset_days))
+        # A lead time already sent before the target moved is not sent again: the next one,
+        # at the new time, tells of the move.
+        if status == ReminderStatus.SENT:
+            sent_before.add((kind, target_id, recipient_id, offset_days))
     new = [
         r
         for r in rows
