@@ -99,14 +99,6 @@ def deadline_open_at(day: dt.date) -> Q:
     return Q(done=False) | Q(done_on__gt=day)
 
 
-def overdue_flag(field: str, day: dt.date):
-    return Case(
-        When(**{f"{field}__lt": day}, then=Value(True)),
-        default=Value(False),
-        output_field=BooleanField(),
-    )
-
-
 def point_overdue(day: dt.date):
     """A contested point past its target date and still unresolved on `day`."""
     return Case(
@@ -231,7 +223,6 @@ def portfolio(agreements: QuerySet[Agreement], as_of: AsOf) -> QuerySet[Agreemen
 
     open_deadlines = Deadline.objects.filter(agreement=OuterRef("pk")).filter(deadline_open_at(day))
     return agreements.annotate(
-        chapter_total=chapter_count(),
         contested_count=chapter_count(contested_at=True),
         **{f"count_{s.value}": chapter_count(status_at=s.value) for s in STATUSES},
         **_first_of(
@@ -273,7 +264,7 @@ def open_points(points: QuerySet[ContestedPoint], as_of: AsOf) -> list[Contested
     rows = list(
         points_open_at(points, as_of)
         .select_related("chapter", "chapter__working_group", "owner")
-        .annotate(is_overdue=overdue_flag("target_date", as_of.day), state_at=point_state_at(as_of))
+        .annotate(is_overdue=point_overdue(as_of.day), state_at=point_state_at(as_of))
         .order_by("-is_overdue", F("target_date").asc(nulls_last=True), "pk")
     )
     for point in rows:
