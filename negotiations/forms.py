@@ -12,6 +12,7 @@ from workinggroups.forms import (
     STALE_CHOICE,
     TEXT_MAX_LENGTH,
     PartyPositionsMixin,
+    offer_loaded,
     people_of,
 )
 from workinggroups.models import Chapter, ContestedPoint
@@ -81,9 +82,11 @@ class NewPointForm(PartyPositionsMixin, forms.Form):
     )
     target_date = forms.DateField(label=_("Target date"), required=False, widget=DATE_INPUT)
 
-    def __init__(self, *args, chapters, parties, opened_on, **kwargs):
+    def __init__(self, *args, chapters, parties, opened_on, chapter_rows=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["chapter"].queryset = chapters
+        if chapter_rows is not None:
+            offer_loaded(self.fields["chapter"], chapter_rows)
         self.opened_on = opened_on
         self.add_position_fields(parties, label_of=lambda party: party.code, rows=1)
 
@@ -147,10 +150,15 @@ class CommitmentForm(forms.Form):
     )
     due_on = forms.DateField(label=_("Due on"), required=False, widget=DATE_INPUT)
 
-    def __init__(self, *args, agreement_id, not_before=None, **kwargs):
+    def __init__(self, *args, agreement_id, not_before=None, parties=None, people=None, **kwargs):
+        """`parties` and `people`, when given, are the choices already loaded for the page."""
         super().__init__(*args, **kwargs)
         self.fields["party"].queryset = Party.objects.filter(delegations__agreement_id=agreement_id)
         self.fields["owner"].queryset = people_of(agreement_id)
+        if parties is not None:
+            offer_loaded(self.fields["party"], parties)
+        if people is not None:
+            offer_loaded(self.fields["owner"], people)
         self.not_before = not_before
 
     def clean(self):

@@ -31,6 +31,7 @@ from negotiations.services import (
 )
 from negotiations.tables import AgreementTable
 from workinggroups.choices import ChapterStatus, ContestedPointState
+from workinggroups.forms import people_of
 from workinggroups.models import Chapter, ContestedPoint
 from workinggroups.selectors import unresolved_points
 from workinggroups.services import EditConflict
@@ -90,13 +91,18 @@ class OutcomeForms:
                 "working_group__order", "order", "title"
             )
         )
-        chapter_qs = Chapter.objects.filter(pk__in=[c.pk for c in self.chapters])
+        # The formsets validate against these and show each row from them: load what rows show.
+        chapter_qs = Chapter.objects.filter(pk__in=[c.pk for c in self.chapters]).select_related(
+            "working_group"
+        )
         points = unresolved_points(self.chapters).prefetch_related("positions__party")
         if not permissions.can_steer_agreement(user, agreement_id):
             # Escalated points are the chief negotiators' to settle.
             points = points.filter(state=ContestedPointState.OPEN)
         self.points = list(points)
-        point_qs = ContestedPoint.objects.filter(pk__in=[p.pk for p in self.points])
+        point_qs = ContestedPoint.objects.filter(pk__in=[p.pk for p in self.points]).select_related(
+            "chapter"
+        )
         self.parties = list(Party.objects.filter(delegations__agreement_id=agreement_id))
         self.note = OutcomeNoteForm(data, prefix="outcome")
         self.statuses = ChapterOutcomeFormSet(
@@ -111,9 +117,20 @@ class OutcomeForms:
             initial=[{"point": p.pk, "version": p.version} for p in self.points],
             form_kwargs={"points": point_qs},
         )
+        # The rows repeat their selects: their choices are loaded once, here.
         self.row_kwargs = {
-            "points": {"chapters": chapter_qs, "parties": self.parties, "opened_on": self.day},
-            "commitments": {"agreement_id": agreement_id, "not_before": self.day},
+            "points": {
+                "chapters": chapter_qs,
+                "chapter_rows": self.chapters,
+                "parties": self.parties,
+                "opened_on": self.day,
+            },
+            "commitments": {
+                "agreement_id": agreement_id,
+                "not_before": self.day,
+                "parties": self.parties,
+                "people": list(people_of(agreement_id)),
+            },
         }
         self.new_points = NewPointFormSet(
             data, prefix="points", form_kwargs=self.row_kwargs["points"]

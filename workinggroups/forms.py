@@ -93,6 +93,14 @@ def people_of(agreement_id):
     )
 
 
+def offer_loaded(field, objects):
+    """Offer `objects`, already loaded, as a model choice field's choices, so that a form
+    repeated down a page does not query them again for each row. What is posted is still
+    checked against the field's queryset."""
+    empty = [("", field.empty_label)] if field.empty_label is not None else []
+    field.choices = [*empty, *((obj.pk, field.label_from_instance(obj)) for obj in objects)]
+
+
 class PartyPositionsMixin:
     """One position field per party at the table (`position_<party pk>`)."""
 

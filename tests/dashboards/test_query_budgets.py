@@ -70,3 +70,26 @@ def test_page_runs_a_fixed_number_of_queries(client, negotiations, page):
 
     assert small_count == large_count
     assert large_count <= BUDGET
+
+
+def test_meeting_outcome_screen_runs_a_fixed_number_of_queries(client, negotiations):
+    """The screen a negotiator fills in after a meeting: one row per chapter and open point,
+    whatever their number."""
+    from negotiations.choices import Role
+
+    small_user, (small,) = negotiations(
+        1, groups=1, chapters=1, rounds=1, role=Role.CHIEF_NEGOTIATOR
+    )
+    large_user, (large,) = negotiations(
+        1, groups=4, chapters=6, rounds=3, role=Role.CHIEF_NEGOTIATOR
+    )
+
+    def outcome(agreement):
+        plenary = Meeting.objects.filter(agreement=agreement, negotiation_round__number=1).get()
+        return reverse("negotiations:meeting-outcome", args=[plenary.pk])
+
+    small_count = count_queries(client, small_user, outcome(small))
+    large_count = count_queries(client, large_user, outcome(large))
+
+    assert small_count == large_count
+    assert large_count <= BUDGET
