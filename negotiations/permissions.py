@@ -80,15 +80,6 @@ def steered_agreements(user) -> QuerySet[Agreement]:
     )
 
 
-def is_secretariat(user, agreement_id) -> bool:
-    return _is_superuser(user) or role_in(user, agreement_id) == Role.SECRETARIAT
-
-
-def can_manage_meetings(user, agreement_id) -> bool:
-    """Schedule, move and cancel the agreement's rounds and meetings."""
-    return can_steer_agreement(user, agreement_id)
-
-
 # --- Working groups, chapters and contested points ---------------------------------------------
 
 
@@ -196,10 +187,3 @@ def can_view_audit(user) -> bool:
 def can_view_unscoped_audit(user) -> bool:
     """Entries about parties and accounts, which belong to no agreement."""
     return can_manage_accounts(user)
-
-
-def can_view_object_history(user, agreement_id) -> bool:
-    """The history panel of a record: whoever may see the record may see how it changed."""
-    if agreement_id is None:
-        return can_view_unscoped_audit(user)
-    return can_view_agreement(user, agreement_id)

@@ -170,7 +170,7 @@ class OutcomeForms:
                 },
             )
             for i, f in enumerate(self.statuses.forms)
-            if f.cleaned_data.get("to_status")
+            if f.is_change()
         ]
         resolutions = [
             (
