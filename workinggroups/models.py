@@ -277,3 +277,16 @@ class Position(models.Model):
 
     def __str__(self):
         return f"{self.party.code}: {self.text[:60]}"
+
+    def clean(self):
+        # Checked here, so that opening, editing and the admin all refuse it alike.
+        if (
+            self.party_id
+            and self.contested_point_id
+            and not self.contested_point.chapter.working_group.agreement.delegations.filter(
+                party_id=self.party_id
+            ).exists()
+        ):
+            raise ValidationError(
+                {"party": _("A position was given for a party not at this agreement's table.")}
+            )

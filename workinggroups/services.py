@@ -202,16 +202,6 @@ def resolve_contested_point(
     return current
 
 
-def _check_positions(*, agreement_id, positions):
-    from negotiations.models import Delegation
-
-    at_table = set(
-        Delegation.objects.filter(agreement_id=agreement_id).values_list("party_id", flat=True)
-    )
-    if any(party.pk not in at_table for party in positions):
-        raise ValidationError(_("A position was given for a party not at this agreement's table."))
-
-
 def update_contested_point(
     *,
     point: ContestedPoint,
@@ -228,8 +218,6 @@ def update_contested_point(
     Refused with `EditConflict`, writing nothing, if someone saved the point since
     `expected_version`.
     """
-    agreement_id = point.chapter.working_group.agreement_id
-    _check_positions(agreement_id=agreement_id, positions=positions or {})
     with transaction.atomic():
         current = ContestedPoint.objects.select_for_update().get(pk=point.pk)
         if expected_version is not None and current.version != expected_version:

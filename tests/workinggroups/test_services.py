@@ -155,6 +155,24 @@ def test_open_and_resolve_a_contested_point_with_positions():
         resolve_contested_point(point=resolved)
 
 
+def test_a_position_of_a_party_not_at_the_table_is_refused_and_nothing_written():
+    from tests.factories import PartyFactory
+    from workinggroups.models import ContestedPoint
+    from workinggroups.services import update_contested_point
+
+    chapter = ChapterFactory()
+    stranger = PartyFactory()
+    with pytest.raises(ValidationError):
+        open_contested_point(chapter=chapter, title="Quotas", positions={stranger: "None"})
+    assert not ContestedPoint.objects.filter(chapter=chapter).exists()
+
+    point = ContestedPointFactory(chapter=chapter, title="Quotas")
+    with pytest.raises(ValidationError):
+        update_contested_point(point=point, title="Changed", positions={stranger: "None"})
+    point.refresh_from_db()
+    assert (point.title, point.version, point.positions.count()) == ("Quotas", 1, 0)
+
+
 def test_resolving_from_a_stale_version_is_refused():
     point = ContestedPointFactory()
     resolve_contested_point(point=point, resolved_on=dt.date(2020, 6, 1))
