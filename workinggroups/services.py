@@ -52,6 +52,15 @@ def _check_context(*, agreement_id, negotiation_round, meeting):
         raise ValidationError(errors)
 
 
+def _current(model, pk, expected_version):
+    """The row as saved now, locked where the database can; `EditConflict` if it is no
+    longer the version the person saw (`expected_version`, when given)."""
+    current = model.objects.select_for_update().get(pk=pk)
+    if expected_version is not None and current.version != expected_version:
+        raise EditConflict(current)
+    return current
+
+
 def _write_next_version(instance, **fields) -> None:
     """Write `fields` as the next version, only if nobody saved `instance` since it was read;
     otherwise refuse with the saved version. The check sits in the UPDATE itself, so it holds
@@ -62,6 +71,8 @@ def _write_next_version(instance, **fields) -> None:
     )
     if not updated:
         raise EditConflict(model.objects.get(pk=instance.pk))
+    for name, value in fields.items():
+        setattr(instance, name, value)
     instance.version += 1
 
 
@@ -91,9 +102,7 @@ def change_chapter_status(
         meeting=meeting,
     )
     with transaction.atomic():
-        current = Chapter.objects.select_for_update().get(pk=chapter.pk)
-        if expected_version is not None and current.version != expected_version:
-            raise EditConflict(current)
+        current = _current(Chapter, chapter.pk, expected_version)
         before = snapshot(current)
         from_status = current.status
         if to_status == from_status:
@@ -116,7 +125,6 @@ def change_chapter_status(
         )
         change.full_clean()
         change.save()
-        current.refresh_from_db()
         record_update(instance=current, before=before, actor=by)
         record_create(instance=change, actor=by)
     chapter.status = to_status
@@ -175,9 +183,7 @@ def resolve_contested_point(
 ) -> ContestedPoint:
     """Close a contested point; the chapter stops being contested once none is left open."""
     with transaction.atomic():
-        current = ContestedPoint.objects.select_for_update().get(pk=point.pk)
-        if expected_version is not None and current.version != expected_version:
-            raise EditConflict(current)
+        current = _current(ContestedPoint, point.pk, expected_version)
         if current.state == ContestedPointState.RESOLVED:
             raise ValidationError({"state": _("This point is already resolved.")})
         before = snapshot(current)
@@ -219,9 +225,7 @@ def update_contested_point(
     `expected_version`.
     """
     with transaction.atomic():
-        current = ContestedPoint.objects.select_for_update().get(pk=point.pk)
-        if expected_version is not None and current.version != expected_version:
-            raise EditConflict(current)
+        current = _current(ContestedPoint, point.pk, expected_version)
         before = snapshot(current)
         current.title = title.strip()
         current.description = description.strip()
@@ -266,9 +270,7 @@ def escalate_contested_point(
 ) -> ContestedPoint:
     """Hand an open point to the chief negotiators; they alone may then resolve it."""
     with transaction.atomic():
-        current = ContestedPoint.objects.select_for_update().get(pk=point.pk)
-        if expected_version is not None and current.version != expected_version:
-            raise EditConflict(current)
+        current = _current(ContestedPoint, point.pk, expected_version)
         if current.state != ContestedPointState.OPEN:
             raise ValidationError({"state": _("Only an open point can be escalated.")})
         before = snapshot(current)
