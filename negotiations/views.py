@@ -31,7 +31,7 @@ from negotiations.services import (
 )
 from negotiations.tables import AgreementTable
 from workinggroups.choices import ChapterStatus, ContestedPointState
-from workinggroups.forms import people_of
+from workinggroups.forms import add_validation_errors, people_of
 from workinggroups.models import Chapter, ContestedPoint
 from workinggroups.selectors import unresolved_points
 from workinggroups.services import EditConflict
@@ -221,11 +221,8 @@ class OutcomeForms:
             form = formsets[section].forms[index]
             if isinstance(error, EditConflict):
                 self._show_conflict(section, form, error.current)
-            elif hasattr(error, "error_dict"):
-                for field, messages_ in error.error_dict.items():
-                    form.add_error(field if field in form.fields else None, messages_)
             else:
-                form.add_error(None, error)
+                add_validation_errors(form, error)
 
     def _show_conflict(self, section, form, current):
         yours = form.cleaned_data
@@ -362,8 +359,7 @@ def commitment_update(request, pk):
         try:
             update_commitment(commitment=commitment, by=request.user, **form.cleaned_data)
         except ValidationError as error:
-            for field, errors in error.message_dict.items():
-                form.add_error(field if field in form.fields else None, errors)
+            add_validation_errors(form, error)
         else:
             messages.success(request, _("Commitment saved."))
             return redirect("negotiations:commitment-update", pk=commitment.pk)

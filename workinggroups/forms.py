@@ -2,6 +2,7 @@
 
 from django import forms
 from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -91,6 +92,15 @@ def people_of(agreement_id):
         .objects.filter(is_active=True, roles__agreement_id=agreement_id)
         .order_by("last_name", "first_name", "username")
     )
+
+
+def add_validation_errors(form, error: ValidationError):
+    """Show a service's refusal on the form: on the field it names, or above the form."""
+    if hasattr(error, "error_dict"):
+        for field, errors in error.error_dict.items():
+            form.add_error(field if field in form.fields else None, errors)
+    else:
+        form.add_error(None, error)
 
 
 def offer_loaded(field, objects):

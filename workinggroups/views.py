@@ -21,6 +21,7 @@ from workinggroups.forms import (
     ContestedPointForm,
     EscalateContestedPointForm,
     ResolveContestedPointForm,
+    add_validation_errors,
 )
 from workinggroups.models import Chapter, ContestedPoint, Position
 from workinggroups.selectors import chapter_history
@@ -58,14 +59,6 @@ def _point_or_403(request, pk) -> ContestedPoint:
     if not permissions.can_view_contested_point(request.user, point):
         raise PermissionDenied
     return point
-
-
-def _add_validation_errors(form, error: ValidationError):
-    if hasattr(error, "error_dict"):
-        for field, errors in error.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error)
 
 
 # --- Chapters ----------------------------------------------------------------------------------
@@ -144,7 +137,7 @@ def chapter_status(request, pk):
             chapter = _chapter_or_403(request, pk, change=True)
             form = ChapterStatusForm(typed, chapter=chapter)
         except ValidationError as error:
-            _add_validation_errors(form, error)
+            add_validation_errors(form, error)
         else:
             messages.success(request, _("Status saved."))
             if not request.htmx:
@@ -216,7 +209,7 @@ def contestedpoint_create(request, chapter_pk):
                 positions=form.positions(),
             )
         except ValidationError as error:
-            _add_validation_errors(form, error)
+            add_validation_errors(form, error)
         else:
             messages.success(request, _("Contested point opened."))
             return redirect(point)
@@ -263,7 +256,7 @@ def contestedpoint_update(request, pk):
                 form.merged_onto(current), agreement_id=agreement_id, point=current
             )
         except ValidationError as error:
-            _add_validation_errors(form, error)
+            add_validation_errors(form, error)
         else:
             messages.success(request, _("Contested point saved."))
             return redirect(point)
@@ -333,7 +326,7 @@ def _point_action(request, point, form, action, success, form_name):
             point = error.current
             form = type(form)(typed, point=point)
         except ValidationError as error:
-            _add_validation_errors(form, error)
+            add_validation_errors(form, error)
         else:
             messages.success(request, success)
             return redirect(point)
