@@ -12,7 +12,6 @@ from django.db.models import (
     CharField,
     Count,
     DateTimeField,
-    Exists,
     F,
     IntegerField,
     Max,
@@ -30,7 +29,7 @@ from negotiations.choices import OPEN_COMMITMENT_STATUSES
 from negotiations.models import Agreement, Commitment, Deadline, Meeting, NegotiationRound
 from workinggroups.choices import UNRESOLVED_POINT_STATES, ChapterStatus, ContestedPointState
 from workinggroups.models import Chapter, ChapterStatusChange, ContestedPoint
-from workinggroups.selectors import chapters_as_of
+from workinggroups.selectors import chapters_as_of, status_at
 
 STATUSES = list(ChapterStatus)
 UPCOMING_DAYS = 30
@@ -40,27 +39,11 @@ LATEST_CHANGES = 10
 # ---------------------------------------------------------------------------------------------
 # Building blocks
 # ---------------------------------------------------------------------------------------------
-def status_at(moment: dt.datetime, chapter_ref="pk"):
-    """The status a chapter stood at, at `moment` (a value or an OuterRef), from its history
-    (not started if none)."""
-    last_change = ChapterStatusChange.objects.filter(
-        chapter=OuterRef(chapter_ref), effective_at__lte=moment
-    ).order_by("-effective_at", "-pk")
-    return Coalesce(
-        Subquery(last_change.values("to_status")[:1]), Value(ChapterStatus.NOT_STARTED.value)
-    )
-
-
 def chapter_states(chapters: QuerySet[Chapter], as_of: AsOf) -> QuerySet[Chapter]:
     """Annotate `status_at` and `contested_at`: as recorded now, or from the history then."""
     if as_of.is_now:
-        return chapters.annotate(
-            status_at=F("status"),
-            contested_at=Exists(
-                ContestedPoint.objects.filter(
-                    chapter=OuterRef("pk"), state__in=UNRESOLVED_POINT_STATES
-                )
-            ),
+        return chapters.with_contested().annotate(
+            status_at=F("status"), contested_at=F("is_contested")
         )
     return chapters_as_of(chapters, as_of.moment).annotate(
         status_at=F("status_then"), contested_at=F("contested_then")

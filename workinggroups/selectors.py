@@ -9,6 +9,17 @@ from workinggroups.choices import UNRESOLVED_POINT_STATES, ChapterStatus
 from workinggroups.models import Chapter, ChapterStatusChange, ContestedPoint
 
 
+def status_at(moment: dt.datetime, chapter_ref="pk"):
+    """The status a chapter stood at, at `moment` (a value or an OuterRef), from its history:
+    the target of the last change effective by then (not started if none)."""
+    last_change = ChapterStatusChange.objects.filter(
+        chapter=OuterRef(chapter_ref), effective_at__lte=moment
+    ).order_by("-effective_at", "-pk")
+    return Coalesce(
+        Subquery(last_change.values("to_status")[:1]), Value(ChapterStatus.NOT_STARTED.value)
+    )
+
+
 def chapters_as_of(chapters: QuerySet[Chapter], moment: dt.datetime) -> QuerySet[Chapter]:
     """Annotate each chapter with `status_then` and `contested_then` at `moment`.
 
@@ -16,14 +27,9 @@ def chapters_as_of(chapters: QuerySet[Chapter], moment: dt.datetime) -> QuerySet
     effective at or before `moment` (not started if none), and a chapter was contested then if
     a point had been opened by that day and was not yet resolved.
     """
-    last_change = ChapterStatusChange.objects.filter(
-        chapter=OuterRef("pk"), effective_at__lte=moment
-    ).order_by("-effective_at", "-pk")
     day = moment.date()
     return chapters.annotate(
-        status_then=Coalesce(
-            Subquery(last_change.values("to_status")[:1]), Value(ChapterStatus.NOT_STARTED.value)
-        ),
+        status_then=status_at(moment),
         contested_then=Exists(
             ContestedPoint.objects.filter(chapter=OuterRef("pk"), opened_on__lte=day).filter(
                 Q(resolved_on__isnull=True) | Q(resolved_on__gt=day)
