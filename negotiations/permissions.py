@@ -20,26 +20,38 @@ def _active(user) -> bool:
     return user is not None and user.is_authenticated and user.is_active
 
 
-def visible_agreements(user) -> QuerySet[Agreement]:
-    """The agreements this person may see (any role in them)."""
+def _agreements_where(user, roles=None) -> QuerySet[Agreement]:
+    """The agreements where this person holds one of `roles` (any role when None); all of
+    them for a superuser."""
     if not _active(user):
         return Agreement.objects.none()
     if user.is_superuser:
         return Agreement.objects.all()
-    return Agreement.objects.filter(
-        pk__in=RoleAssignment.objects.filter(user=user).values("agreement")
-    )
+    assignments = RoleAssignment.objects.filter(user=user)
+    if roles is not None:
+        assignments = assignments.filter(role__in=roles)
+    return Agreement.objects.filter(pk__in=assignments.values("agreement"))
 
 
-def role_in(user, agreement_id) -> str | None:
-    """This person's role in the agreement, or None; cached on the user for the request."""
+def visible_agreements(user) -> QuerySet[Agreement]:
+    """The agreements this person may see (any role in them)."""
+    return _agreements_where(user)
+
+
+def _role_map(user) -> dict:
+    """{agreement id: role} of this person; cached on the user for the request."""
     if not _active(user):
-        return None
-    cache = user.__dict__.setdefault("_agreement_roles", None)
+        return {}
+    cache = user.__dict__.get("_agreement_roles")
     if cache is None:
         cache = dict(RoleAssignment.objects.filter(user=user).values_list("agreement_id", "role"))
         user.__dict__["_agreement_roles"] = cache
-    return cache.get(agreement_id)
+    return cache
+
+
+def role_in(user, agreement_id) -> str | None:
+    """This person's role in the agreement, or None."""
+    return _role_map(user).get(agreement_id)
 
 
 def _group_ids(user) -> set[int]:
@@ -71,13 +83,7 @@ def can_steer_agreement(user, agreement_id) -> bool:
 
 def steered_agreements(user) -> QuerySet[Agreement]:
     """The agreements this person may change everything in."""
-    if not _active(user):
-        return Agreement.objects.none()
-    if user.is_superuser:
-        return Agreement.objects.all()
-    return Agreement.objects.filter(
-        pk__in=RoleAssignment.objects.filter(user=user, role__in=STEERING_ROLES).values("agreement")
-    )
+    return _agreements_where(user, STEERING_ROLES)
 
 
 # --- Working groups, chapters and contested points ---------------------------------------------
@@ -163,21 +169,12 @@ def can_manage_accounts(user) -> bool:
 
 def _roles(user) -> set[str]:
     """Every role this person holds, in any agreement."""
-    if not _active(user):
-        return set()
-    role_in(user, None)  # fills the cache
-    return set(user.__dict__["_agreement_roles"].values())
+    return set(_role_map(user).values())
 
 
 def audit_agreements(user) -> QuerySet[Agreement]:
     """The agreements whose audit trail this person may read: where they are the secretariat."""
-    if not _active(user):
-        return Agreement.objects.none()
-    if user.is_superuser:
-        return Agreement.objects.all()
-    return Agreement.objects.filter(
-        pk__in=RoleAssignment.objects.filter(user=user, role=Role.SECRETARIAT).values("agreement")
-    )
+    return _agreements_where(user, [Role.SECRETARIAT])
 
 
 def can_view_audit(user) -> bool:
