@@ -167,6 +167,18 @@ def delivery(preference: Preference, kind: str) -> str:
     return getattr(preference, PREFERENCE_FIELD[kind])
 
 
+def too_late(kind, target, offset_days, recipient, now) -> str:
+    """Why a reminder at this lead time would now come too late, or "": the meeting has
+    started, or the day of a deadline it announces is over in the recipient's zone."""
+    if kind == ReminderKind.MEETING and target.starts_at <= now:
+        return "meeting started"
+    if kind != ReminderKind.DEADLINE or offset_days <= 0:
+        return ""
+    if now >= local_moment(target.due_on + dt.timedelta(days=1), recipient.zone, 0):
+        return "deadline passed"
+    return ""
+
+
 def latest_due_offset(kind, target, lead: LeadTimes, recipient, now) -> tuple[int, dt.datetime]:
     """The most recent of the target's reminder moments that has come, for this recipient.
 
@@ -176,7 +188,7 @@ def latest_due_offset(kind, target, lead: LeadTimes, recipient, now) -> tuple[in
     """
     if kind == ReminderKind.MEETING:
         starts = target.starts_at
-        if starts <= now:
+        if too_late(kind, target, None, recipient, now):
             return None
         due = [
             d
@@ -209,7 +221,7 @@ def latest_due_offset(kind, target, lead: LeadTimes, recipient, now) -> tuple[in
         if not due:
             return None
         offset = min(due)
-        if offset > 0 and now >= local_moment(date + dt.timedelta(days=1), zone, 0):
+        if too_late(kind, target, offset, recipient, now):
             return None
         if offset < 0 and now - moments[offset] > OVERDUE_CATCH_UP:
             return None

@@ -231,13 +231,9 @@ def _why_not(
         return "target moved"
     if not selectors.still_concerns(kind, target):
         return "no longer needed"
-    if kind == ReminderKind.MEETING and target.starts_at <= now:
-        return "meeting started"
-    if kind == ReminderKind.DEADLINE and reminder.offset_days > 0:
-        zone = reminder.recipient.zone
-        end = selectors.local_moment(target.due_on + dt.timedelta(days=1), zone, 0)
-        if now >= end:
-            return "deadline passed"
+    late = selectors.too_late(kind, target, reminder.offset_days, reminder.recipient, now)
+    if late:
+        return late
     if selectors.delivery(preference, kind) == Delivery.OFF:
         return "opted out"
     key = (kind, target.pk)
