@@ -85,6 +85,7 @@ def _item(reminder, target, recipient, now) -> dict:
     kind = reminder.kind
     if kind == ReminderKind.MEETING:
         when = local(target.starts_at, zone_name)
+        relative = in_how_long(target.starts_at, now)
         groups = ", ".join(str(g) for g in target.working_groups.all())
         return {
             "kind": kind,
@@ -93,14 +94,14 @@ def _item(reminder, target, recipient, now) -> dict:
             "agreement": target.agreement.short_name,
             "context": groups,
             "when": when,
-            "relative": in_how_long(target.starts_at, now),
+            "relative": relative,
             "ends": local(target.ends_at, zone_name),
             "party_times": _party_times(target),
             "place": target.location,
             "video_link": target.video_link,
             "url": links.meeting_url(target),
             "subject": _("%(title)s %(relative)s, %(when)s")
-            % {"title": target.title, "relative": in_how_long(target.starts_at, now), "when": when},
+            % {"title": target.title, "relative": relative, "when": when},
         }
     if kind == ReminderKind.ESCALATION:
         when = local(target.escalated_at, zone_name)
