@@ -4,6 +4,8 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import ValidationError
 from django.db import models
+from django.db.models import Q
+from django.db.models.functions import Lower
 from django.utils.translation import gettext_lazy as _
 
 
@@ -39,9 +41,24 @@ class User(AbstractUser):
         verbose_name = _("user")
         verbose_name_plural = _("users")
         ordering = ["last_name", "first_name", "username"]
+        constraints = [
+            # One address, one person: "Sok@mfa.gov.kh" and "sok@mfa.gov.kh" are the same inbox.
+            models.UniqueConstraint(Lower("email"), name="one_person_per_email_ignoring_case"),
+            models.CheckConstraint(condition=~Q(email=""), name="every_person_has_an_email"),
+        ]
 
     def __str__(self):
         return self.get_full_name() or self.username
+
+    def clean(self):
+        super().clean()
+        if self.email:
+            self.email = self.email.strip()
+            clash = User.objects.filter(email__iexact=self.email).exclude(pk=self.pk)
+            if clash.exists():
+                raise ValidationError(
+                    {"email": _("Someone already uses this email address.")}, code="unique"
+                )
 
     @property
     def zone(self) -> zoneinfo.ZoneInfo:

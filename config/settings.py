@@ -46,6 +46,7 @@ INSTALLED_APPS = [
     "audit",
     "dashboards",
     "reminders",
+    "secretariat",
     "benchmarks",
 ]
 
@@ -138,8 +139,10 @@ AXES_COOLOFF_TIME = env.float("AXES_COOLOFF_HOURS", default=0.25)
 AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
-# A password-reset link is valid for one hour.
+# A password-reset link is valid for one hour; an invitation's link (which sets the first
+# password) for a week, and for one use.
 PASSWORD_RESET_TIMEOUT = 60 * 60
+INVITATION_MAX_AGE_DAYS = env.int("INVITATION_MAX_AGE_DAYS", default=7)
 SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=60 * 60 * 10)
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 

@@ -10,6 +10,11 @@ class AgreementStatus(models.TextChoices):
     IN_FORCE = "in_force", _("In force")
 
 
+class AgreementKind(models.TextChoices):
+    BILATERAL = "bilateral", _("Bilateral")
+    PLURILATERAL = "plurilateral", _("Plurilateral")
+
+
 class RoundMode(models.TextChoices):
     IN_PERSON = "in_person", _("In person")
     VIDEO_CONFERENCE = "video_conference", _("Video conference")

@@ -5,10 +5,12 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import validate_time_zone
 from negotiations.choices import (
+    AgreementKind,
     AgreementStatus,
     CommitmentStatus,
     MeetingKind,
@@ -60,6 +62,9 @@ class Agreement(models.Model):
     short_name = models.CharField(_("short name"), max_length=40)
     slug = models.SlugField(_("slug"), max_length=60, unique=True)
     description = models.TextField(_("description"), blank=True)
+    kind = models.CharField(
+        _("kind"), max_length=20, choices=AgreementKind.choices, default=AgreementKind.BILATERAL
+    )
     parties = models.ManyToManyField(
         Party, through="Delegation", related_name="agreements", verbose_name=_("parties")
     )
@@ -241,6 +246,15 @@ class Meeting(models.Model):
         validators=[validate_time_zone],
         help_text=_("The zone the meeting was scheduled in; everyone sees it in their own too."),
     )
+    host_party = models.ForeignKey(
+        Party,
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="hosted_meetings",
+        verbose_name=_("host"),
+        help_text=_("The meeting's time zone defaults to the host's capital."),
+    )
     location = models.CharField(_("place"), max_length=200, blank=True)
     video_link = models.URLField(_("video link"), blank=True)
     working_groups = models.ManyToManyField(
@@ -270,14 +284,21 @@ class Meeting(models.Model):
         return reverse("dashboards:meeting", kwargs={"pk": self.pk})
 
     def clean(self):
+        errors = {}
         if (
             self.negotiation_round_id
             and self.agreement_id
             and self.negotiation_round.agreement_id != self.agreement_id
         ):
-            raise ValidationError(
-                {"negotiation_round": _("This round belongs to another agreement.")}
-            )
+            errors["negotiation_round"] = _("This round belongs to another agreement.")
+        if (
+            self.host_party_id
+            and self.agreement_id
+            and not self.agreement.delegations.filter(party_id=self.host_party_id).exists()
+        ):
+            errors["host_party"] = _("The host must be a party to the agreement.")
+        if errors:
+            raise ValidationError(errors)
 
     @property
     def tzinfo(self):
@@ -359,12 +380,23 @@ class Commitment(models.Model):
         verbose_name=_("owner"),
     )
     due_on = models.DateField(_("due on"), null=True, blank=True)
+    chapter = models.ForeignKey(
+        "workinggroups.Chapter",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="commitments",
+        verbose_name=_("chapter"),
+        help_text=_("The chapter this commitment concerns, if any."),
+    )
     status = models.CharField(
         _("status"),
         max_length=20,
         choices=CommitmentStatus.choices,
         default=CommitmentStatus.PLEDGED,
     )
+    # Bumped by every change; an edit based on an older version is refused, not applied.
+    version = models.PositiveIntegerField(_("version"), default=1)
 
     class Meta:
         verbose_name = _("commitment")
@@ -374,7 +406,11 @@ class Commitment(models.Model):
     def __str__(self):
         return self.text if len(self.text) <= 80 else self.text[:79] + "…"
 
+    def get_absolute_url(self):
+        return reverse("negotiations:commitment-detail", kwargs={"pk": self.pk})
+
     def clean(self):
+        errors = {}
         if (
             self.party_id
             and self.meeting_id
@@ -382,4 +418,48 @@ class Commitment(models.Model):
                 agreement_id=self.meeting.agreement_id, party_id=self.party_id
             ).exists()
         ):
-            raise ValidationError({"party": _("This party is not at this agreement's table.")})
+            errors["party"] = _("This party is not at this agreement's table.")
+        if (
+            self.chapter_id
+            and self.meeting_id
+            and self.chapter.working_group.agreement_id != self.meeting.agreement_id
+        ):
+            errors["chapter"] = _("This chapter belongs to another agreement.")
+        if errors:
+            raise ValidationError(errors)
+
+
+class CommitmentStatusChange(models.Model):
+    """One move of a commitment's status, so that "as of" views show what it was then."""
+
+    commitment = models.ForeignKey(
+        Commitment, on_delete=models.CASCADE, related_name="status_changes"
+    )
+    from_status = models.CharField(_("from"), max_length=20, choices=CommitmentStatus.choices)
+    to_status = models.CharField(_("to"), max_length=20, choices=CommitmentStatus.choices)
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("by"),
+    )
+    effective_at = models.DateTimeField(_("effective at"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("commitment status change")
+        verbose_name_plural = _("commitment status changes")
+        ordering = ["effective_at", "pk"]
+        indexes = [models.Index(fields=["commitment", "effective_at"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=~Q(from_status=F("to_status")),
+                name="commitment_status_change_changes_something",
+            ),
+        ]
+
+    def __str__(self):
+        return (
+            f"{self.commitment}: {self.get_from_status_display()} → {self.get_to_status_display()}"
+        )

@@ -86,6 +86,39 @@ def steered_agreements(user) -> QuerySet[Agreement]:
     return _agreements_where(user, STEERING_ROLES)
 
 
+# --- The secretariat's workspace ---------------------------------------------------------------
+# Setting an agreement up and keeping it current (its parties, structure, people, rounds,
+# meetings, deadlines and failed reminders) is the work of those who steer it. None of it needs
+# the staff flag: the administration site is not part of that work.
+
+
+def can_create_agreement(user) -> bool:
+    """Open a new agreement (and become its secretariat): a superuser, or someone who already
+    serves as secretariat of an agreement."""
+    return _is_superuser(user) or Role.SECRETARIAT in _roles(user)
+
+
+def can_manage_agreement(user, agreement_id) -> bool:
+    """Change the agreement's details, parties, working groups and chapters, its rounds,
+    meetings and deadlines, import into it, and resend its failed reminders."""
+    return can_steer_agreement(user, agreement_id)
+
+
+def can_manage_people(user, agreement_id) -> bool:
+    """Invite people to the agreement, and change their role and working groups."""
+    return can_steer_agreement(user, agreement_id)
+
+
+def roles_grantable(user, agreement_id) -> list[str]:
+    """The roles this person may give others in the agreement: only the secretariat (and
+    superusers) may make someone secretariat."""
+    if not can_manage_people(user, agreement_id):
+        return []
+    if _is_superuser(user) or role_in(user, agreement_id) == Role.SECRETARIAT:
+        return list(Role.values)
+    return [role for role in Role.values if role != Role.SECRETARIAT]
+
+
 # --- Working groups, chapters and contested points ---------------------------------------------
 
 
@@ -150,9 +183,18 @@ def can_record_outcome(user, meeting) -> bool:
     return bool(met & _group_ids(user))
 
 
+def can_view_commitment(user, commitment) -> bool:
+    return can_view_agreement(user, commitment.meeting.agreement_id)
+
+
 def can_change_commitment(user, commitment) -> bool:
     """Update a commitment's status, or mark it delivered."""
     return can_record_outcome(user, commitment.meeting)
+
+
+def can_create_commitment(user, agreement_id) -> bool:
+    """Record a commitment outside a meeting's outcome screen (a leaders' statement, say)."""
+    return can_steer_agreement(user, agreement_id)
 
 
 # --- Accounts and the audit trail --------------------------------------------------------------

@@ -1,5 +1,6 @@
 """Every write to a chapter or contested point goes through here, whatever door it came by."""
 
+import copy
 import datetime as dt
 
 from django.core.exceptions import ValidationError
@@ -9,12 +10,14 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from audit.services import record_create, record_delete, record_update, snapshot
-from workinggroups.choices import ChapterStatus, ContestedPointState
+from workinggroups.choices import ChapterStatus, ContestedPointState, MembershipRole
 from workinggroups.models import (
     Chapter,
     ChapterStatusChange,
     ContestedPoint,
+    Membership,
     Position,
+    WorkingGroup,
 )
 
 
@@ -52,7 +55,7 @@ def _check_context(*, agreement_id, negotiation_round, meeting):
         raise ValidationError(errors)
 
 
-def _current(model, pk, expected_version):
+def read_current(model, pk, expected_version):
     """The row as saved now, locked where the database can; `EditConflict` if it is no
     longer the version the person saw (`expected_version`, when given)."""
     current = model.objects.select_for_update().get(pk=pk)
@@ -61,7 +64,7 @@ def _current(model, pk, expected_version):
     return current
 
 
-def _write_next_version(instance, **fields) -> None:
+def write_next_version(instance, **fields) -> None:
     """Write `fields` as the next version, only if nobody saved `instance` since it was read;
     otherwise refuse with the saved version. The check sits in the UPDATE itself, so it holds
     where select_for_update does nothing (SQLite)."""
@@ -102,7 +105,7 @@ def change_chapter_status(
         meeting=meeting,
     )
     with transaction.atomic():
-        current = _current(Chapter, chapter.pk, expected_version)
+        current = read_current(Chapter, chapter.pk, expected_version)
         before = snapshot(current)
         from_status = current.status
         if to_status == from_status:
@@ -111,7 +114,7 @@ def change_chapter_status(
             raise ValidationError(
                 {"note": _("Moving a chapter backwards needs a note saying why.")}
             )
-        _write_next_version(current, status=to_status)
+        write_next_version(current, status=to_status)
         change = ChapterStatusChange(
             chapter=current,
             from_status=from_status,
@@ -183,7 +186,7 @@ def resolve_contested_point(
 ) -> ContestedPoint:
     """Close a contested point; the chapter stops being contested once none is left open."""
     with transaction.atomic():
-        current = _current(ContestedPoint, point.pk, expected_version)
+        current = read_current(ContestedPoint, point.pk, expected_version)
         if current.state == ContestedPointState.RESOLVED:
             raise ValidationError({"state": _("This point is already resolved.")})
         before = snapshot(current)
@@ -198,7 +201,7 @@ def resolve_contested_point(
             )
         current.resolution = resolution.strip()
         current.full_clean()
-        _write_next_version(
+        write_next_version(
             current,
             state=current.state,
             resolved_on=current.resolved_on,
@@ -225,14 +228,14 @@ def update_contested_point(
     `expected_version`.
     """
     with transaction.atomic():
-        current = _current(ContestedPoint, point.pk, expected_version)
+        current = read_current(ContestedPoint, point.pk, expected_version)
         before = snapshot(current)
         current.title = title.strip()
         current.description = description.strip()
         current.owner = owner
         current.target_date = target_date
         current.full_clean()
-        _write_next_version(
+        write_next_version(
             current,
             title=current.title,
             description=current.description,
@@ -270,7 +273,7 @@ def escalate_contested_point(
 ) -> ContestedPoint:
     """Hand an open point to the chief negotiators; they alone may then resolve it."""
     with transaction.atomic():
-        current = _current(ContestedPoint, point.pk, expected_version)
+        current = read_current(ContestedPoint, point.pk, expected_version)
         if current.state != ContestedPointState.OPEN:
             raise ValidationError({"state": _("Only an open point can be escalated.")})
         before = snapshot(current)
@@ -281,7 +284,7 @@ def escalate_contested_point(
                 part for part in (current.description, note.strip()) if part
             )
         current.full_clean()
-        _write_next_version(
+        write_next_version(
             current,
             state=current.state,
             description=current.description,
@@ -289,3 +292,153 @@ def escalate_contested_point(
         )
         record_update(instance=current, before=before, actor=by)
     return current
+
+
+# --- The agreement's structure: working groups, chapters and the people in the groups ---------
+
+
+def _next_order(queryset) -> int:
+    last = queryset.order_by("-order").values_list("order", flat=True).first()
+    return (last or 0) + 1
+
+
+def create_working_group(
+    *, agreement, name: str, code: str, by=None, order: int | None = None
+) -> WorkingGroup:
+    group = WorkingGroup(
+        agreement=agreement,
+        name=name.strip(),
+        code=code.strip().upper(),
+        order=order if order is not None else _next_order(agreement.working_groups.all()),
+    )
+    group.full_clean()
+    with transaction.atomic():
+        group.save()
+        record_create(instance=group, actor=by)
+    return group
+
+
+def update_working_group(
+    *, working_group: WorkingGroup, by=None, name: str, code: str, order: int | None = None
+) -> WorkingGroup:
+    with transaction.atomic():
+        current = WorkingGroup.objects.select_for_update().get(pk=working_group.pk)
+        before = snapshot(current)
+        current.name, current.code = name.strip(), code.strip().upper()
+        if order is not None:
+            current.order = order
+        current.full_clean()
+        current.save()
+        record_update(instance=current, before=before, actor=by)
+    return current
+
+
+def delete_working_group(*, working_group: WorkingGroup, by=None) -> None:
+    """Remove an empty working group; one that still holds chapters is refused, so that no
+    chapter (and none of its history) is lost with it."""
+    with transaction.atomic():
+        if working_group.chapters.exists():
+            raise ValidationError(
+                _("Move or remove the chapters of %(group)s before removing it.")
+                % {"group": working_group.name}
+            )
+        for membership in working_group.memberships.all():
+            record_delete(instance=membership, actor=by)
+        record_delete(instance=working_group, actor=by)
+        working_group.delete()
+
+
+def create_chapter(
+    *, working_group: WorkingGroup, title: str, by=None, order: int | None = None
+) -> Chapter:
+    chapter = Chapter(
+        working_group=working_group,
+        title=title.strip(),
+        order=order if order is not None else _next_order(working_group.chapters.all()),
+    )
+    chapter.full_clean()
+    with transaction.atomic():
+        chapter.save()
+        record_create(instance=chapter, actor=by)
+    return chapter
+
+
+def update_chapter(
+    *,
+    chapter: Chapter,
+    by=None,
+    title: str | None = None,
+    order: int | None = None,
+    working_group: WorkingGroup | None = None,
+    expected_version: int | None = None,
+) -> Chapter:
+    """Rename, reorder or move a chapter to another working group of the same agreement. The
+    chapter stays the same record, so its status history and contested points go with it."""
+    with transaction.atomic():
+        current = read_current(Chapter, chapter.pk, expected_version)
+        before = snapshot(current)
+        fields = {}
+        if title is not None and title.strip() != current.title:
+            fields["title"] = title.strip()
+        if order is not None and order != current.order:
+            fields["order"] = order
+        if working_group is not None and working_group.pk != current.working_group_id:
+            if working_group.agreement_id != current.working_group.agreement_id:
+                raise ValidationError(
+                    {"working_group": _("This working group belongs to another agreement.")}
+                )
+            fields["working_group"] = working_group
+            if order is None:
+                fields["order"] = _next_order(working_group.chapters.all())
+        if not fields:
+            return current
+        # Validated on a copy: the saved row is written by the version-checked update alone.
+        candidate = copy.copy(current)
+        for name, value in fields.items():
+            setattr(candidate, name, value)
+        candidate.full_clean()
+        write_next_version(current, **fields)
+        record_update(instance=current, before=before, actor=by)
+    return current
+
+
+def delete_chapter(*, chapter: Chapter, by=None) -> None:
+    """Remove a chapter added by mistake; one with any history or contested point is refused:
+    a chapter that has been negotiated is never lost."""
+    with transaction.atomic():
+        if chapter.status_changes.exists() or chapter.contested_points.exists():
+            raise ValidationError(
+                _("%(chapter)s has a history: it can be renamed or moved, not removed.")
+                % {"chapter": chapter.title}
+            )
+        record_delete(instance=chapter, actor=by)
+        chapter.delete()
+
+
+def add_membership(
+    *, working_group: WorkingGroup, user, party, by=None, role: str = MembershipRole.MEMBER
+) -> Membership:
+    """Seat a person in a working group for a party's delegation (or change their seat)."""
+    with transaction.atomic():
+        membership = (
+            Membership.objects.select_for_update()
+            .filter(working_group=working_group, user=user)
+            .first()
+        )
+        before = snapshot(membership) if membership else None
+        if membership is None:
+            membership = Membership(working_group=working_group, user=user)
+        membership.party, membership.role = party, role
+        membership.full_clean()
+        membership.save()
+        if before is None:
+            record_create(instance=membership, actor=by)
+        else:
+            record_update(instance=membership, before=before, actor=by)
+    return membership
+
+
+def remove_membership(*, membership: Membership, by=None) -> None:
+    with transaction.atomic():
+        record_delete(instance=membership, actor=by)
+        membership.delete()

@@ -1,8 +1,4 @@
-"""Writes to meetings' outcomes and commitments; the services of `workinggroups` do the rest.
-
-Each function takes keyword arguments, validates, saves and writes its audit entries in one
-transaction.
-"""
+"""A meeting's outcome: everything it decided, saved together or not at all."""
 
 import datetime as dt
 
@@ -10,68 +6,14 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from audit.services import record_create, record_update, snapshot
-from negotiations.choices import CommitmentStatus
-from negotiations.models import Commitment, Meeting
+from negotiations.models import Meeting
+from negotiations.services.commitments import create_commitment
 from workinggroups.services import (
     EditConflict,
     change_chapter_status,
     open_contested_point,
     resolve_contested_point,
 )
-
-
-def create_commitment(
-    *,
-    meeting: Meeting,
-    text: str,
-    by=None,
-    party=None,
-    owner=None,
-    due_on: dt.date | None = None,
-    status: str = CommitmentStatus.PLEDGED,
-) -> Commitment:
-    commitment = Commitment(
-        meeting=meeting, text=text.strip(), party=party, owner=owner, due_on=due_on, status=status
-    )
-    commitment.full_clean()
-    with transaction.atomic():
-        commitment.save()
-        record_create(instance=commitment, actor=by)
-    return commitment
-
-
-def update_commitment(
-    *,
-    commitment: Commitment,
-    by=None,
-    text: str,
-    party=None,
-    owner=None,
-    due_on: dt.date | None = None,
-    status: str,
-) -> Commitment:
-    with transaction.atomic():
-        current = Commitment.objects.select_for_update().get(pk=commitment.pk)
-        before = snapshot(current)
-        current.text, current.party, current.owner = text.strip(), party, owner
-        current.due_on, current.status = due_on, status
-        current.full_clean()
-        current.save()
-        record_update(instance=current, before=before, actor=by)
-    return current
-
-
-def mark_commitment_delivered(*, commitment: Commitment, by=None) -> Commitment:
-    with transaction.atomic():
-        current = Commitment.objects.select_for_update().get(pk=commitment.pk)
-        if current.status == CommitmentStatus.DELIVERED:
-            raise ValidationError({"status": _("This commitment is already delivered.")})
-        before = snapshot(current)
-        current.status = CommitmentStatus.DELIVERED
-        current.save(update_fields=["status"])
-        record_update(instance=current, before=before, actor=by)
-    return current
 
 
 class OutcomeRefused(Exception):

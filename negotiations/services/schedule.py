@@ -1,0 +1,183 @@
+"""Rounds, meetings and deadlines: the negotiation's calendar."""
+
+import datetime as dt
+import zoneinfo
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from audit.services import record_create, record_update, snapshot
+from negotiations.models import Agreement, Deadline, Meeting, NegotiationRound
+
+ROUND_FIELDS = ("number", "starts_on", "ends_on", "mode", "host_party", "location", "summary")
+MEETING_FIELDS = (
+    "negotiation_round",
+    "kind",
+    "title",
+    "starts_at",
+    "ends_at",
+    "time_zone",
+    "host_party",
+    "location",
+    "video_link",
+    "summary",
+    "is_cancelled",
+)
+DEADLINE_FIELDS = ("working_group", "title", "due_on", "set_at", "done", "done_on")
+
+
+def in_zone(day: dt.date, time: dt.time, time_zone: str) -> dt.datetime:
+    """The moment a clock in `time_zone` shows `day` at `time`: how a meeting's times are
+    typed, in the meeting's own zone whoever types them. A time that a daylight-saving
+    change skips or repeats is read as the clock's first reading (fold 0)."""
+    return dt.datetime.combine(day, time, tzinfo=zoneinfo.ZoneInfo(time_zone))
+
+
+def zone_for(*, time_zone: str | None, host_party=None, negotiation_round=None) -> str:
+    """The zone a meeting is held in: as given, else its host's capital, else the round's
+    host's capital, else UTC."""
+    if time_zone:
+        return time_zone
+    host = host_party or (negotiation_round.host_party if negotiation_round else None)
+    return host.capital_time_zone if host is not None else "UTC"
+
+
+def _save(instance, fields: dict, by, *, extra_check=None):
+    """Validate and save a new or changed record with its audit entry."""
+    with transaction.atomic():
+        before = None
+        if instance.pk:
+            current = type(instance).objects.select_for_update().get(pk=instance.pk)
+            before = snapshot(current)
+            instance = current
+        for name, value in fields.items():
+            setattr(instance, name, value.strip() if isinstance(value, str) else value)
+        instance.full_clean()
+        if extra_check is not None:
+            extra_check(instance)
+        instance.save()
+        if before is None:
+            record_create(instance=instance, actor=by)
+        else:
+            record_update(instance=instance, before=before, actor=by)
+    return instance
+
+
+def _only(fields: dict, allowed: tuple, what: str) -> dict:
+    unknown = set(fields) - set(allowed)
+    if unknown:
+        raise TypeError(f"{what} got unexpected fields: {sorted(unknown)}")
+    return fields
+
+
+# --- Rounds ------------------------------------------------------------------------------------
+
+
+def create_round(*, agreement: Agreement, by=None, **fields) -> NegotiationRound:
+    fields = _only(fields, ROUND_FIELDS, "create_round()")
+    if not fields.get("number"):
+        last = agreement.rounds.order_by("-number").values_list("number", flat=True).first()
+        fields["number"] = (last or 0) + 1
+    return _save(NegotiationRound(agreement=agreement), fields, by)
+
+
+def update_round(*, negotiation_round: NegotiationRound, by=None, **fields) -> NegotiationRound:
+    return _save(negotiation_round, _only(fields, ROUND_FIELDS, "update_round()"), by)
+
+
+# --- Meetings ----------------------------------------------------------------------------------
+
+
+def _check_working_groups(agreement_id, working_groups) -> None:
+    foreign = [g for g in working_groups if g.agreement_id != agreement_id]
+    if foreign:
+        raise ValidationError(
+            {
+                "working_groups": _("%(groups)s belong to another agreement.")
+                % {"groups": ", ".join(str(g) for g in foreign)}
+            }
+        )
+
+
+def _set_working_groups(meeting: Meeting, working_groups, by, before_ids) -> None:
+    ids = sorted(g.pk for g in working_groups)
+    if ids == sorted(before_ids):
+        return
+    meeting.working_groups.set(working_groups)
+    # The groups are not a column of the meeting: their change gets an entry of its own.
+    from audit.choices import AuditAction
+    from audit.services import record
+
+    entry_before = {**snapshot(meeting), "working_groups": sorted(before_ids)}
+    entry = record(action=AuditAction.UPDATE, instance=meeting, actor=by, before=entry_before)
+    if entry is not None:
+        entry.after = {**snapshot(meeting), "working_groups": ids}
+        entry.save(update_fields=["after"])
+
+
+def create_meeting(*, agreement: Agreement, by=None, working_groups=(), **fields) -> Meeting:
+    """Schedule a meeting of the agreement. `starts_at`/`ends_at` are aware moments (see
+    `in_zone`); without a `time_zone` the host's capital's zone is used."""
+    fields = _only(fields, MEETING_FIELDS, "create_meeting()")
+    fields["time_zone"] = zone_for(
+        time_zone=fields.get("time_zone"),
+        host_party=fields.get("host_party"),
+        negotiation_round=fields.get("negotiation_round"),
+    )
+    working_groups = list(working_groups)
+    _check_working_groups(agreement.pk, working_groups)
+    with transaction.atomic():
+        meeting = _save(Meeting(agreement=agreement), fields, by)
+        if working_groups:
+            meeting.working_groups.set(working_groups)
+    return meeting
+
+
+def update_meeting(*, meeting: Meeting, by=None, working_groups=None, **fields) -> Meeting:
+    fields = _only(fields, MEETING_FIELDS, "update_meeting()")
+    if "time_zone" in fields or "host_party" in fields:
+        fields["time_zone"] = zone_for(
+            time_zone=fields.get("time_zone"),
+            host_party=fields.get("host_party", meeting.host_party),
+            negotiation_round=fields.get("negotiation_round", meeting.negotiation_round),
+        )
+    with transaction.atomic():
+        before_ids = list(meeting.working_groups.values_list("pk", flat=True))
+        meeting = _save(meeting, fields, by)
+        if working_groups is not None:
+            working_groups = list(working_groups)
+            _check_working_groups(meeting.agreement_id, working_groups)
+            _set_working_groups(meeting, working_groups, by, before_ids)
+    return meeting
+
+
+def cancel_meeting(*, meeting: Meeting, by=None) -> Meeting:
+    if meeting.is_cancelled:
+        raise ValidationError(_("This meeting is already cancelled."))
+    return _save(meeting, {"is_cancelled": True}, by)
+
+
+# --- Deadlines ---------------------------------------------------------------------------------
+
+
+def _deadline_fields(fields: dict) -> dict:
+    fields = dict(fields)
+    if "done" in fields and not fields["done"]:
+        fields["done_on"] = None
+    return fields
+
+
+def _check_set_at(deadline: Deadline) -> None:
+    if deadline.set_at_id and deadline.set_at.agreement_id != deadline.agreement_id:
+        raise ValidationError({"set_at": _("This meeting belongs to another agreement.")})
+
+
+def create_deadline(*, agreement: Agreement, by=None, **fields) -> Deadline:
+    fields = _deadline_fields(_only(fields, DEADLINE_FIELDS, "create_deadline()"))
+    return _save(Deadline(agreement=agreement), fields, by, extra_check=_check_set_at)
+
+
+def update_deadline(*, deadline: Deadline, by=None, **fields) -> Deadline:
+    fields = _deadline_fields(_only(fields, DEADLINE_FIELDS, "update_deadline()"))
+    return _save(deadline, fields, by, extra_check=_check_set_at)
