@@ -39,3 +39,6 @@ PREFERENCE_FIELD = {
     ReminderKind.COMMITMENT: "commitments",
     ReminderKind.ESCALATION: "contested_points",
 }
+
+# The statuses the secretariat is shown and may send again; "unconfirmed" will join them.
+NEEDS_ATTENTION_STATUSES = (ReminderStatus.FAILED, ReminderStatus.SKIPPED)

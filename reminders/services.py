@@ -21,11 +21,17 @@ from django.db import transaction
 from django.db.models import F, Prefetch, Q
 from django.utils import timezone
 
+from audit.services import record_create, record_update, snapshot
 from negotiations.models import Delegation
 from reminders import selectors
-from reminders.choices import Delivery, ReminderKind, ReminderStatus
+from reminders.choices import (
+    NEEDS_ATTENTION_STATUSES,
+    Delivery,
+    ReminderKind,
+    ReminderStatus,
+)
 from reminders.emails import build_message
-from reminders.models import Preference, Reminder, TargetRevision
+from reminders.models import LeadTimes, Preference, Reminder, TargetRevision
 
 logger = logging.getLogger(__name__)
 
@@ -417,9 +423,7 @@ def send_reminders(*, reminder_ids: list[int], now: dt.datetime | None = None) -
 def resend(*, reminder_ids: list[int], now: dt.datetime | None = None) -> int:
     """Put failed (or skipped) reminders back in the queue, as the secretariat asks."""
     now = now or timezone.now()
-    return Reminder.objects.filter(
-        pk__in=reminder_ids, status__in=[ReminderStatus.FAILED, ReminderStatus.SKIPPED]
-    ).update(
+    return Reminder.objects.filter(pk__in=reminder_ids, status__in=NEEDS_ATTENTION_STATUSES).update(
         status=ReminderStatus.PENDING,
         attempts=0,
         next_attempt_at=None,
@@ -436,3 +440,29 @@ def set_preference(*, user, **choices) -> Preference:
     preference.full_clean()
     preference.save()
     return preference
+
+
+def set_lead_times(
+    *,
+    agreement,
+    by=None,
+    meeting_days: list[int],
+    deadline_days: list[int],
+    deadline_overdue: bool,
+) -> LeadTimes:
+    """How many days before its meetings and deadlines an agreement's people are reminded."""
+    with transaction.atomic():
+        lead_times = LeadTimes.objects.select_for_update().filter(agreement=agreement).first()
+        before = snapshot(lead_times) if lead_times else None
+        if lead_times is None:
+            lead_times = LeadTimes(agreement=agreement)
+        lead_times.meeting_days = sorted(set(meeting_days), reverse=True)
+        lead_times.deadline_days = sorted(set(deadline_days), reverse=True)
+        lead_times.deadline_overdue = deadline_overdue
+        lead_times.full_clean()
+        lead_times.save()
+        if before is None:
+            record_create(instance=lead_times, actor=by)
+        else:
+            record_update(instance=lead_times, before=before, actor=by)
+    return lead_times

@@ -6,4 +6,5 @@ app_name = "reminders"
 
 urlpatterns = [
     path("settings/", views.preference_settings, name="settings"),
+    path("failed/", views.FailedRemindersView.as_view(), name="failed"),
 ]
