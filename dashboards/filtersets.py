@@ -96,7 +96,10 @@ class CommitmentFilterSet(AgreementScopedFilterSet):
     owner = django_filters.ModelChoiceFilter(
         queryset=get_user_model().objects.none(), label=_("Owner")
     )
-    status = django_filters.ChoiceFilter(choices=CommitmentStatus.choices, label=_("Status"))
+    # The status at the as-of point (annotated by the view), not necessarily today's.
+    status = django_filters.ChoiceFilter(
+        field_name="status_at", choices=CommitmentStatus.choices, label=_("Status")
+    )
     meeting = django_filters.ModelChoiceFilter(queryset=Meeting.objects.none(), label=_("Made at"))
     overdue = django_filters.ChoiceFilter(
         choices=YES_NO, method="filter_overdue", label=_("Overdue")

@@ -26,7 +26,14 @@ from django.db.models.functions import Coalesce
 
 from dashboards.asof import AsOf, end_of_round
 from negotiations.choices import OPEN_COMMITMENT_STATUSES
-from negotiations.models import Agreement, Commitment, Deadline, Meeting, NegotiationRound
+from negotiations.models import (
+    Agreement,
+    Commitment,
+    CommitmentStatusChange,
+    Deadline,
+    Meeting,
+    NegotiationRound,
+)
 from workinggroups.choices import UNRESOLVED_POINT_STATES, ChapterStatus, ContestedPointState
 from workinggroups.models import Chapter, ChapterStatusChange, ContestedPoint
 from workinggroups.selectors import chapters_as_of, status_at
@@ -94,10 +101,36 @@ def point_overdue(day: dt.date):
     )
 
 
-def commitment_overdue(day: dt.date):
-    """A commitment still open (by its current status) whose due day had passed."""
+def commitment_status_at(as_of: AsOf):
+    """A commitment's status at the as-of point: the last move made by then, else what it
+    was before its first later move, else (never moved) what it is now."""
+    if as_of.is_now:
+        return F("status")
+    moves = CommitmentStatusChange.objects.filter(commitment=OuterRef("pk"))
+    made_by_then = moves.filter(effective_at__lte=as_of.moment).order_by("-effective_at", "-pk")
+    made_later = moves.filter(effective_at__gt=as_of.moment).order_by("effective_at", "pk")
+    return Coalesce(
+        Subquery(made_by_then.values("to_status")[:1]),
+        Subquery(made_later.values("from_status")[:1]),
+        F("status"),
+        output_field=CharField(),
+    )
+
+
+def commitment_overdue(day: dt.date, status=None):
+    """A commitment still open (by `status`, an expression; its current status by default)
+    whose due day had passed."""
+    if status is None:
+        return Case(
+            When(status__in=OPEN_COMMITMENT_STATUSES, due_on__lt=day, then=Value(True)),
+            default=Value(False),
+            output_field=BooleanField(),
+        )
     return Case(
-        When(status__in=OPEN_COMMITMENT_STATUSES, due_on__lt=day, then=Value(True)),
+        When(
+            Q(due_on__lt=day) & Q(**{f"{status}__in": OPEN_COMMITMENT_STATUSES}),
+            then=Value(True),
+        ),
         default=Value(False),
         output_field=BooleanField(),
     )
@@ -287,9 +320,10 @@ def open_deadlines(deadlines: QuerySet[Deadline], as_of: AsOf) -> dict:
 
 
 def overdue_commitments(commitments: QuerySet[Commitment], as_of: AsOf) -> QuerySet[Commitment]:
-    """Commitments still open (by their current status) whose due day had passed."""
+    """Commitments still open at the as-of point whose due day had passed by then."""
     return (
-        commitments.filter(status__in=OPEN_COMMITMENT_STATUSES, due_on__lt=as_of.day)
+        commitments.annotate(status_at=commitment_status_at(as_of))
+        .filter(status_at__in=OPEN_COMMITMENT_STATUSES, due_on__lt=as_of.day)
         .select_related("party", "owner", "meeting")
         .order_by("due_on", "pk")
     )

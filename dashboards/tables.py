@@ -6,6 +6,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from dashboards.templatetags.dashboards import status_badge, status_label
+from negotiations.choices import CommitmentStatus
 from negotiations.models import Agreement, Commitment
 from workinggroups.choices import ChapterStatus, ContestedPointState
 from workinggroups.models import Chapter, ContestedPoint
@@ -208,20 +209,33 @@ class CommitmentTable(AsOfTable):
     meeting = tables.Column(verbose_name=_("Made at"), order_by=("meeting__starts_at",))
     owner = tables.Column(verbose_name=_("Owner"), order_by=("owner__last_name",))
     due_on = IsoDateColumn(verbose_name=_("Due"))
-    status = tables.Column(verbose_name=_("Status"))
+    # As of a past moment, the status it had then (from its history).
+    status_at = tables.Column(verbose_name=_("Status"))
     is_overdue = tables.BooleanColumn(verbose_name=_("Overdue"))
 
     class Meta:
         model = Commitment
         fields = []
-        sequence = ["text", "party", "meeting", "owner", "due_on", "status", "is_overdue"]
+        sequence = ["text", "party", "meeting", "owner", "due_on", "status_at", "is_overdue"]
         empty_text = _("No commitment matches.")
+
+    def render_text(self, record):
+        return _link(record.get_absolute_url(), record.text)
+
+    def value_text(self, record):
+        return record.text
 
     def render_meeting(self, record):
         return _link(record.meeting.get_absolute_url(), record.meeting.title)
 
     def value_meeting(self, record):
         return record.meeting.title
+
+    def render_status_at(self, value):
+        return CommitmentStatus(value).label
+
+    def value_status_at(self, value):
+        return CommitmentStatus(value).label
 
     def value_is_overdue(self, value):
         return _("yes") if value else _("no")

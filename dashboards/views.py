@@ -4,7 +4,7 @@ the filterable tables behind them. Every page can be shown as of a past round or
 import datetime as dt
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import F, OuterRef, Subquery
+from django.db.models import Count, F, OuterRef, Subquery, Window
 from django.http import Http404
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
@@ -21,9 +21,11 @@ from dashboards.filtersets import (
     ContestedPointFilterSet,
 )
 from dashboards.tables import ChapterTable, CommitmentTable, ContestedPointTable, PortfolioTable
+from negotiations.choices import OPEN_COMMITMENT_STATUSES
 from negotiations.filtersets import AgreementFilterSet
 from negotiations.models import Agreement, Commitment, Deadline, Meeting
 from negotiations.permissions import (
+    can_create_commitment,
     can_record_outcome,
     can_steer_agreement,
     can_view_agreement,
@@ -142,6 +144,30 @@ class PortfolioView(FilteredTableMixin, FilterView):
 # ---------------------------------------------------------------------------------------------
 # Agreement dashboard
 # ---------------------------------------------------------------------------------------------
+OPEN_COMMITMENTS_SHOWN = 8
+
+
+def open_commitments(agreement, as_of):
+    """The agreement's commitments open at the as-of point, overdue first then by due day, as
+    many as the dashboard's panel shows; each row carries `status_at`, `is_overdue` and
+    `open_total` (how many are open in all). One query, left lazy: the page that shows them
+    runs it, the brief does not."""
+    commitments = selectors.commitments_of(Meeting.objects.filter(agreement=agreement))
+    if not as_of.is_now:
+        # Not yet made then.
+        commitments = commitments.filter(meeting__starts_at__lte=as_of.moment)
+    return (
+        commitments.annotate(status_at=selectors.commitment_status_at(as_of))
+        .filter(status_at__in=OPEN_COMMITMENT_STATUSES)
+        .select_related("party", "owner")
+        .annotate(
+            is_overdue=selectors.commitment_overdue(as_of.day, "status_at"),
+            open_total=Window(Count("pk")),
+        )
+        .order_by("-is_overdue", F("due_on").asc(nulls_last=True), "pk")[:OPEN_COMMITMENTS_SHOWN]
+    )
+
+
 class AgreementDashboardView(AgreementScopeMixin, TemplateView):
     """Where one negotiation stands: agreed, contested, late and next, as of any point."""
 
@@ -158,6 +184,8 @@ class AgreementDashboardView(AgreementScopeMixin, TemplateView):
             status_bar=charts.stacked_rows([(_("Chapters"), counts["current"])]),
             progress_chart=charts.stacked_rows(progress),
             statuses=selectors.STATUSES,
+            open_commitments=open_commitments(self.agreement, self.as_of),
+            can_create_commitment=can_create_commitment(self.request.user, self.agreement.pk),
             **kwargs,
         )
 
@@ -248,6 +276,7 @@ class MeetingView(AgreementScopeMixin, TemplateView):
             meeting=meeting,
             working_groups=sorted(meeting.working_groups.all(), key=lambda g: (g.order, g.name)),
             can_record=can_record_outcome(self.request.user, meeting),
+            can_create_commitment=can_create_commitment(self.request.user, meeting.agreement_id),
             status_changes=list(
                 ChapterStatusChange.objects.filter(meeting=meeting)
                 .select_related("chapter", "chapter__working_group")
@@ -264,8 +293,6 @@ class MeetingView(AgreementScopeMixin, TemplateView):
             commitments=list(
                 Commitment.objects.filter(meeting=meeting).select_related("party", "owner")
             ),
-            local_starts_at=timezone.localtime(meeting.starts_at, meeting.tzinfo),
-            local_ends_at=timezone.localtime(meeting.ends_at, meeting.tzinfo),
             **kwargs,
         )
 
@@ -381,10 +408,14 @@ class CommitmentListView(AgreementTableView):
     page_title = _("Commitments")
 
     def get_queryset(self):
+        commitments = Commitment.objects.filter(meeting__agreement=self.agreement)
+        if not self.as_of.is_now:
+            # Then, nobody knew of a commitment made at a later meeting.
+            commitments = commitments.filter(meeting__starts_at__lte=self.as_of.moment)
         return (
-            Commitment.objects.filter(meeting__agreement=self.agreement)
-            .select_related("party", "owner", "meeting")
-            .annotate(is_overdue=selectors.commitment_overdue(self.as_of.day))
+            commitments.select_related("party", "owner", "meeting")
+            .annotate(status_at=selectors.commitment_status_at(self.as_of))
+            .annotate(is_overdue=selectors.commitment_overdue(self.as_of.day, "status_at"))
             .order_by("-is_overdue", F("due_on").asc(nulls_last=True), "pk")
         )
 

@@ -93,14 +93,19 @@ class Agreement(models.Model):
             models.CheckConstraint(
                 condition=_null_or_not_before("concluded_on", "launched_on"),
                 name="agreement_concluded_after_launch",
+                violation_error_message=_("The agreement cannot be concluded before its launch."),
             ),
             models.CheckConstraint(
                 condition=_null_or_not_before("signed_on", "concluded_on"),
                 name="agreement_signed_after_conclusion",
+                violation_error_message=_("The agreement cannot be signed before it is concluded."),
             ),
             models.CheckConstraint(
                 condition=_null_or_not_before("in_force_on", "signed_on"),
                 name="agreement_in_force_after_signature",
+                violation_error_message=_(
+                    "The agreement cannot enter into force before it is signed."
+                ),
             ),
         ]
 
@@ -194,11 +199,14 @@ class NegotiationRound(models.Model):
             ),
             models.CheckConstraint(condition=Q(number__gte=1), name="round_number_positive"),
             models.CheckConstraint(
-                condition=Q(ends_on__gte=F("starts_on")), name="round_ends_after_it_starts"
+                condition=Q(ends_on__gte=F("starts_on")),
+                name="round_ends_after_it_starts",
+                violation_error_message=_("A round ends on or after the day it starts."),
             ),
             models.CheckConstraint(
                 condition=Q(mode=RoundMode.VIDEO_CONFERENCE) | Q(host_party__isnull=False),
                 name="in_person_round_has_host",
+                violation_error_message=_("A round held in person needs a host."),
             ),
         ]
 
@@ -215,12 +223,20 @@ class NegotiationRound(models.Model):
         )
 
     def clean(self):
+        # The constraints hold whatever writes; here they are said on the field concerned.
+        errors = {}
+        if self.starts_on and self.ends_on and self.ends_on < self.starts_on:
+            errors["ends_on"] = _("A round ends on or after the day it starts.")
+        if self.mode == RoundMode.IN_PERSON and not self.host_party_id:
+            errors["host_party"] = _("A round held in person needs a host.")
         if (
             self.host_party_id
             and self.agreement_id
             and not self.agreement.delegations.filter(party_id=self.host_party_id).exists()
         ):
-            raise ValidationError({"host_party": _("The host must be a party to the agreement.")})
+            errors["host_party"] = _("The host must be a party to the agreement.")
+        if errors:
+            raise ValidationError(errors)
 
 
 class Meeting(models.Model):
@@ -273,7 +289,9 @@ class Meeting(models.Model):
         indexes = [models.Index(fields=["agreement", "starts_at"])]
         constraints = [
             models.CheckConstraint(
-                condition=Q(ends_at__gt=F("starts_at")), name="meeting_ends_after_it_starts"
+                condition=Q(ends_at__gt=F("starts_at")),
+                name="meeting_ends_after_it_starts",
+                violation_error_message=_("A meeting ends after it starts."),
             ),
         ]
 
@@ -285,6 +303,8 @@ class Meeting(models.Model):
 
     def clean(self):
         errors = {}
+        if self.starts_at and self.ends_at and self.ends_at <= self.starts_at:
+            errors["ends_at"] = _("A meeting ends after it starts.")
         if (
             self.negotiation_round_id
             and self.agreement_id

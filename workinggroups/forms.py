@@ -148,7 +148,9 @@ class ContestedPointForm(AgreementContextMixin, PartyPositionsMixin, forms.Form)
         error_messages={"invalid_choice": STALE_CHOICE},
     )
     target_date = forms.DateField(
-        label=_("Target date"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+        label=_("Target date"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
     )
     meeting = forms.ModelChoiceField(
         label=_("Raised at"),
@@ -227,7 +229,7 @@ class ResolveContestedPointForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 2}),
     )
     resolved_on = forms.DateField(
-        label=_("Resolved on"), widget=forms.DateInput(attrs={"type": "date"})
+        label=_("Resolved on"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
     )
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
 

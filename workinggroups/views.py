@@ -89,7 +89,10 @@ def _chapter_page_context(request, chapter, **status):
         "deadlines": Deadline.objects.filter(agreement_id=group.agreement_id)
         .filter(Q(working_group=group) | Q(working_group__isnull=True))
         .select_related("working_group"),
-        "commitments": Commitment.objects.filter(meeting__working_groups=group)
+        # The chapter's own commitments, and those of the group's meetings tied to no chapter.
+        "commitments": Commitment.objects.filter(
+            Q(chapter=chapter) | Q(chapter__isnull=True, meeting__working_groups=group)
+        )
         .select_related("meeting", "party", "owner")
         .distinct(),
         "audit_entries": entries_for(chapter)[:50],

@@ -164,3 +164,34 @@ def test_contested_points_show_their_state_as_of_the_page(client, official, seed
     assert states(as_of="round-2", state="resolved") == {}
     assert len(states(as_of="round-2", state="open")) == 5
     assert "Resolved" in states().values()
+
+
+def test_commitments_show_their_status_as_of_the_page(client, official, seed):
+    """A commitment delivered later shows as it stood then; one made later is not shown."""
+    import datetime as dt
+
+    from negotiations.models import Commitment, CommitmentStatusChange, Meeting
+    from negotiations.services import mark_commitment_delivered
+    from tests.factories import CommitmentFactory
+
+    plenary = Meeting.objects.filter(agreement=seed, negotiation_round__number=2).first()
+    early = CommitmentFactory(meeting=plenary, text="Exchange tariff offers")
+    mark_commitment_delivered(commitment=early)
+    CommitmentStatusChange.objects.filter(commitment=early).update(
+        effective_at=dt.datetime(2020, 6, 1, tzinfo=dt.UTC)
+    )
+    client.force_login(official)
+    url = reverse("dashboards:commitments", args=[SLUG])
+
+    def statuses(**query):
+        table = client.get(url, query).context["table"]
+        return {row.record.text: row.get_cell("status_at") for row in table.rows}
+
+    assert statuses()["Exchange tariff offers"] == "Delivered"
+    assert statuses(as_of="2020-05-01")["Exchange tariff offers"] == "Pledged"
+    assert statuses(as_of="2020-06-02")["Exchange tariff offers"] == "Delivered"
+    assert statuses(as_of="2020-05-01", status="pledged") == {"Exchange tariff offers": "Pledged"}
+    # The 2024 leaders' commitments were not known in 2020.
+    later = Commitment.objects.filter(meeting__agreement=seed, meeting__starts_at__year=2024)
+    assert later.exists()
+    assert not set(later.values_list("text", flat=True)) & set(statuses(as_of="2020-05-01"))

@@ -17,9 +17,9 @@ def commitment(world):
 
 def actions(c):
     return [
-        (reverse("negotiations:commitment-update", args=[c.pk]),
-         {"text": "Send the full list.", "status": "in_progress"}),
-        (reverse("negotiations:commitment-deliver", args=[c.pk]), {}),
+        (reverse("negotiations:commitment-detail", args=[c.pk]),
+         {"text": "Send the full list.", "status": "in_progress", "version": c.version}),
+        (reverse("negotiations:commitment-deliver", args=[c.pk]), {"version": c.version}),
     ]  # fmt: skip
 
 
@@ -40,7 +40,9 @@ def test_without_permission_here_gets_403_and_nothing_changes(client, world, com
     before = state()
     for url, data in actions(commitment):
         assert client.post(url, data).status_code == 403
-    assert client.get(actions(commitment)[0][0]).status_code == 403
+    # Who may see the agreement reads the commitment's page; nobody else.
+    readers = {"official": 200, "other_negotiator": 200, "outsider": 403, "elsewhere": 403}
+    assert client.get(actions(commitment)[0][0]).status_code == readers[who]
     assert state() == before
 
 
@@ -52,7 +54,7 @@ def test_with_permission_update_and_deliver(client, world, commitment, who):
     assert client.post(update, data).status_code == 302
     commitment.refresh_from_db()
     assert (commitment.text, commitment.status) == ("Send the full list.", "in_progress")
-    client.post(deliver)
+    client.post(deliver, {"version": commitment.version})
     commitment.refresh_from_db()
     assert commitment.status == "delivered"
     entry = AuditEntry.objects.filter(object_id=str(commitment.pk)).first()
@@ -62,7 +64,9 @@ def test_with_permission_update_and_deliver(client, world, commitment, who):
 
 def test_a_stale_status_choice_is_refused_and_typed_text_kept(client, world, commitment):
     client.force_login(world.negotiator)
-    response = client.post(actions(commitment)[0][0], {"text": "Typed text", "status": "fulfilled"})
+    response = client.post(
+        actions(commitment)[0][0], {"text": "Typed text", "status": "fulfilled", "version": 1}
+    )
     assert response.status_code == 400
     assert "Typed text" in response.text
     assert "not (or no longer) available" in response.text

@@ -1,10 +1,10 @@
-"""Forms for meetings' outcomes and commitments. They validate what was typed; services decide."""
+"""The forms of a meeting's outcome screen: one row per chapter, point and commitment."""
 
 from django import forms
 from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 
-from negotiations.choices import CommitmentStatus
+from negotiations.forms.common import DATE_INPUT
 from negotiations.models import Party
 from workinggroups.choices import ChapterStatus
 from workinggroups.forms import (
@@ -16,8 +16,6 @@ from workinggroups.forms import (
     people_of,
 )
 from workinggroups.models import Chapter, ContestedPoint
-
-DATE_INPUT = forms.DateInput(attrs={"type": "date"})
 
 
 class OutcomeNoteForm(forms.Form):
@@ -171,14 +169,6 @@ class CommitmentForm(forms.Form):
                 % {"date": self.not_before.isoformat()},
             )
         return data
-
-
-class CommitmentUpdateForm(CommitmentForm):
-    status = forms.ChoiceField(
-        label=_("Status"),
-        choices=CommitmentStatus.choices,
-        error_messages={"invalid_choice": STALE_CHOICE},
-    )
 
 
 class BaseKwargsFormSet(forms.BaseFormSet):

@@ -1,35 +1,22 @@
+"""A meeting's outcome, recorded on one screen: saved together, or not at all."""
+
 from django.contrib import messages
-from django.contrib.auth.mixins import LoginRequiredMixin
-from django.core.exceptions import PermissionDenied, ValidationError
-from django.db.models import Count
+from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods, require_POST
-from django_filters.views import FilterView
-from django_tables2 import SingleTableMixin
+from django.views.decorators.http import require_http_methods
 
-from audit.selectors import entries_for
 from negotiations import permissions
-from negotiations.filtersets import AgreementFilterSet
 from negotiations.forms import (
     ChapterOutcomeFormSet,
     CommitmentFormSet,
-    CommitmentUpdateForm,
     NewPointFormSet,
     OutcomeNoteForm,
     ResolutionFormSet,
 )
-from negotiations.models import Commitment, Meeting, Party
-from negotiations.permissions import visible_agreements
-from negotiations.services import (
-    OutcomeRefused,
-    mark_commitment_delivered,
-    meeting_day,
-    record_meeting_outcome,
-    update_commitment,
-)
-from negotiations.tables import AgreementTable
+from negotiations.models import Meeting, Party
+from negotiations.services import OutcomeRefused, meeting_day, record_meeting_outcome
 from workinggroups.choices import ChapterStatus, ContestedPointState
 from workinggroups.forms import add_validation_errors, people_of
 from workinggroups.models import Chapter, ContestedPoint
@@ -37,34 +24,8 @@ from workinggroups.selectors import unresolved_points
 from workinggroups.services import EditConflict
 
 
-class AgreementListView(LoginRequiredMixin, SingleTableMixin, FilterView):
-    """Every agreement the person may see, filterable, one page at a time."""
-
-    table_class = AgreementTable
-    filterset_class = AgreementFilterSet
-    template_name = "negotiations/agreement_list.html"
-    table_pagination = {"per_page": 25}  # not paginate_by: that counts the rows twice
-
-    def get_queryset(self):
-        return (
-            visible_agreements(self.request.user)
-            .annotate(
-                party_count=Count("parties", distinct=True),
-                chapter_count=Count("working_groups__chapters", distinct=True),
-            )
-            .order_by("name")
-        )
-
-    def get_template_names(self):
-        if self.request.htmx:
-            return [f"{self.template_name}#table"]
-        return [self.template_name]
-
-
-# --- A meeting's outcome -----------------------------------------------------------------------
-
-
 def _meeting_for_outcome(request, pk) -> Meeting:
+    """The meeting of the URL, if this person may record what it decided."""
     meeting = get_object_or_404(
         Meeting.objects.select_related("agreement", "negotiation_round"), pk=pk
     )
@@ -140,14 +101,17 @@ class OutcomeForms:
         )
 
     def all(self):
+        """Every form and formset of the screen, in the order they are shown."""
         return [self.note, self.statuses, self.resolutions, self.new_points, self.commitments]
 
     def is_valid(self):
+        """True when every form is valid."""
         # Every form is validated, so that every error shows at once.
         results = [form.is_valid() for form in self.all()]
         return all(results)
 
     def extra_row(self, section, index):
+        """One more empty row of new points or commitments, numbered `index`."""
         formset = self.ROW_FORMSETS[section]
         return formset.form(
             prefix=f"{section}-{index}",
@@ -211,6 +175,7 @@ class OutcomeForms:
         }
 
     def show_refusal(self, refused: OutcomeRefused):
+        """Show each refused row's reason on that row."""
         formsets = {
             "statuses": self.statuses,
             "resolutions": self.resolutions,
@@ -225,6 +190,7 @@ class OutcomeForms:
                 add_validation_errors(form, error)
 
     def _show_conflict(self, section, form, current):
+        """Say on the row that someone saved it meanwhile; keep what was typed for a retry."""
         yours = form.cleaned_data
         if section == "statuses":
             message = _(
@@ -302,6 +268,7 @@ def meeting_outcome(request, pk):
 
 
 def _meeting_page(meeting):
+    """Where to go after saving: the meeting's page, or this screen where there is none."""
     try:
         return meeting.get_absolute_url()
     except NoReverseMatch:  # the meeting page is not mounted in every deployment
@@ -327,58 +294,3 @@ def _outcome_extra_row(request, meeting):
             "section": section,
         },
     )
-
-
-# --- Commitments -------------------------------------------------------------------------------
-
-
-def _commitment_or_403(request, pk) -> Commitment:
-    commitment = get_object_or_404(
-        Commitment.objects.select_related("meeting__agreement", "party", "owner"), pk=pk
-    )
-    if not permissions.can_change_commitment(request.user, commitment):
-        raise PermissionDenied
-    return commitment
-
-
-@require_http_methods(["GET", "POST"])
-def commitment_update(request, pk):
-    """Update a commitment's text, owner, due date or status."""
-    commitment = _commitment_or_403(request, pk)
-    initial = {
-        "party": commitment.party_id,
-        "text": commitment.text,
-        "owner": commitment.owner_id,
-        "due_on": commitment.due_on,
-        "status": commitment.status,
-    }
-    form = CommitmentUpdateForm(
-        request.POST or None, initial=initial, agreement_id=commitment.meeting.agreement_id
-    )
-    if request.method == "POST" and form.is_valid():
-        try:
-            update_commitment(commitment=commitment, by=request.user, **form.cleaned_data)
-        except ValidationError as error:
-            add_validation_errors(form, error)
-        else:
-            messages.success(request, _("Commitment saved."))
-            return redirect("negotiations:commitment-update", pk=commitment.pk)
-    return render(
-        request,
-        "negotiations/commitment_form.html",
-        {"form": form, "commitment": commitment, "audit_entries": entries_for(commitment)[:50]},
-        status=400 if form.is_bound else 200,
-    )
-
-
-@require_POST
-def commitment_deliver(request, pk):
-    """Mark a commitment delivered, in one click."""
-    commitment = _commitment_or_403(request, pk)
-    try:
-        mark_commitment_delivered(commitment=commitment, by=request.user)
-    except ValidationError as error:
-        messages.error(request, " ".join(error.messages))
-    else:
-        messages.success(request, _("Marked delivered."))
-    return redirect("negotiations:commitment-update", pk=commitment.pk)

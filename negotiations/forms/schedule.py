@@ -1,0 +1,329 @@
+"""Forms for the negotiation's calendar: rounds, meetings and deadlines. They check what was
+typed, and say so on the field concerned; the services decide and save."""
+
+from django import forms
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from accounts.forms import TimeZoneField
+from negotiations.choices import MeetingKind, RoundMode
+from negotiations.forms.common import (
+    DATE_INPUT,
+    TIME_INPUT,
+    group_label,
+    groups_of,
+    meeting_label,
+    meetings_of,
+    parties_of,
+    refused_choice,
+    round_label,
+    rounds_of,
+)
+from negotiations.services import in_zone, zone_for
+from workinggroups.forms import STALE_CHOICE, TEXT_MAX_LENGTH
+
+TITLE_MAX_LENGTH = 200
+
+
+class RoundForm(forms.Form):
+    """A round of talks: its number, days, mode, host and place."""
+
+    number = forms.IntegerField(
+        label=_("Number"),
+        min_value=1,
+        max_value=32767,
+        required=False,
+        help_text=_("Left empty: the number after the last round."),
+    )
+    starts_on = forms.DateField(label=_("Starts on"), widget=DATE_INPUT)
+    ends_on = forms.DateField(label=_("Ends on"), widget=DATE_INPUT)
+    mode = forms.ChoiceField(
+        label=_("Mode"),
+        choices=RoundMode.choices,
+        initial=RoundMode.IN_PERSON,
+        error_messages={"invalid_choice": STALE_CHOICE},
+    )
+    host_party = forms.ModelChoiceField(
+        label=_("Host"),
+        queryset=None,
+        required=False,
+        empty_label=_("— no host —"),
+        help_text=_("Needed when the round is held in person."),
+        error_messages=refused_choice("party"),
+    )
+    location = forms.CharField(label=_("Place"), max_length=200, required=False)
+    summary = forms.CharField(
+        label=_("Summary"),
+        required=False,
+        max_length=TEXT_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+    def __init__(self, *args, agreement, negotiation_round=None, **kwargs):
+        self.agreement = agreement
+        self.negotiation_round = negotiation_round
+        if negotiation_round is not None:
+            kwargs.setdefault("initial", {}).update(
+                {
+                    "number": negotiation_round.number,
+                    "starts_on": negotiation_round.starts_on,
+                    "ends_on": negotiation_round.ends_on,
+                    "mode": negotiation_round.mode,
+                    "host_party": negotiation_round.host_party_id,
+                    "location": negotiation_round.location,
+                    "summary": negotiation_round.summary,
+                }
+            )
+        super().__init__(*args, **kwargs)
+        self.fields["host_party"].queryset = parties_of(agreement.pk)
+        if negotiation_round is not None:
+            self.fields["number"].required = True
+            self.fields["number"].help_text = ""
+
+    def clean(self):
+        data = super().clean()
+        starts, ends = data.get("starts_on"), data.get("ends_on")
+        if starts and ends and ends < starts:
+            self.add_error("ends_on", _("A round ends on or after the day it starts."))
+        # "host_party" is absent when its choice was refused: that error says enough.
+        in_person = data.get("mode") == RoundMode.IN_PERSON
+        if in_person and "host_party" in data and data["host_party"] is None:
+            self.add_error("host_party", _("A round held in person needs a host."))
+        number = data.get("number")
+        if number:
+            taken = self.agreement.rounds.filter(number=number)
+            if self.negotiation_round is not None:
+                taken = taken.exclude(pk=self.negotiation_round.pk)
+            if taken.exists():
+                self.add_error(
+                    "number",
+                    _("This agreement already has a round %(number)s.") % {"number": number},
+                )
+        return data
+
+    def service_fields(self) -> dict:
+        """The round as the services take it."""
+        return {
+            name: self.cleaned_data[name]
+            for name in (
+                "number",
+                "starts_on",
+                "ends_on",
+                "mode",
+                "host_party",
+                "location",
+                "summary",
+            )
+        }
+
+
+class MeetingForm(forms.Form):
+    """A meeting of the agreement. Its times are typed as the meeting's own clock shows them
+    (its zone, or its host's capital), whoever types them and wherever they are."""
+
+    kind = forms.ChoiceField(
+        label=_("Kind"),
+        choices=MeetingKind.choices,
+        error_messages={"invalid_choice": STALE_CHOICE},
+    )
+    title = forms.CharField(label=_("Title"), max_length=TITLE_MAX_LENGTH)
+    negotiation_round = forms.ModelChoiceField(
+        label=_("Round"),
+        queryset=None,
+        required=False,
+        empty_label=_("— not part of a round —"),
+        error_messages=refused_choice("round"),
+    )
+    host_party = forms.ModelChoiceField(
+        label=_("Host"),
+        queryset=None,
+        required=False,
+        empty_label=_("— no host —"),
+        error_messages=refused_choice("party"),
+    )
+    time_zone = TimeZoneField(
+        label=_("Time zone"),
+        include_blank=_("The host's capital"),
+        required=False,
+        help_text=_(
+            "The times below are read in this zone, whoever types them. Left empty: the host's "
+            "capital (or the round host's), else UTC."
+        ),
+    )
+    start_date = forms.DateField(label=_("Start date"), widget=DATE_INPUT)
+    start_time = forms.TimeField(label=_("Start time"), widget=TIME_INPUT)
+    end_date = forms.DateField(
+        label=_("End date"),
+        widget=DATE_INPUT,
+        help_text=_("A meeting may last several days."),
+    )
+    end_time = forms.TimeField(label=_("End time"), widget=TIME_INPUT)
+    location = forms.CharField(label=_("Place"), max_length=200, required=False)
+    video_link = forms.URLField(label=_("Video link"), max_length=200, required=False)
+    working_groups = forms.ModelMultipleChoiceField(
+        label=_("Working groups"),
+        queryset=None,
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+        error_messages=refused_choice("group"),
+    )
+    summary = forms.CharField(
+        label=_("Summary"),
+        required=False,
+        max_length=TEXT_MAX_LENGTH,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+    # Refusals the services name by model field, shown on the form field that stands for it.
+    ALIASES = {"starts_at": "start_time", "ends_at": "end_time"}
+
+    def __init__(self, *args, agreement, meeting=None, **kwargs):
+        self.agreement = agreement
+        self.meeting = meeting
+        if meeting is not None:
+            kwargs.setdefault("initial", {}).update(self._initial_of(meeting))
+        super().__init__(*args, **kwargs)
+        fields = self.fields
+        fields["negotiation_round"].queryset = rounds_of(agreement.pk)
+        fields["negotiation_round"].label_from_instance = round_label
+        fields["host_party"].queryset = parties_of(agreement.pk)
+        fields["working_groups"].queryset = groups_of(agreement.pk)
+        fields["working_groups"].label_from_instance = group_label
+        if meeting is not None and meeting.is_cancelled:
+            # A cancellation made by mistake is undone here, not in the administration site.
+            fields["is_cancelled"] = forms.BooleanField(
+                label=_("Cancelled"),
+                required=False,
+                initial=True,
+                help_text=_("Untick to hold the meeting after all."),
+            )
+
+    @staticmethod
+    def _initial_of(meeting) -> dict:
+        # Shown back as the meeting's own clock reads them, not the editor's.
+        starts = timezone.localtime(meeting.starts_at, meeting.tzinfo)
+        ends = timezone.localtime(meeting.ends_at, meeting.tzinfo)
+        return {
+            "kind": meeting.kind,
+            "title": meeting.title,
+            "negotiation_round": meeting.negotiation_round_id,
+            "host_party": meeting.host_party_id,
+            "time_zone": meeting.time_zone,
+            "start_date": starts.date(),
+            "start_time": starts.time().replace(tzinfo=None),
+            "end_date": ends.date(),
+            "end_time": ends.time().replace(tzinfo=None),
+            "location": meeting.location,
+            "video_link": meeting.video_link,
+            "working_groups": [group.pk for group in meeting.working_groups.all()],
+            "summary": meeting.summary,
+        }
+
+    def clean(self):
+        data = super().clean()
+        zone = zone_for(
+            time_zone=data.get("time_zone"),
+            host_party=data.get("host_party"),
+            negotiation_round=data.get("negotiation_round"),
+        )
+        data["zone"] = zone
+        parts = [data.get(name) for name in ("start_date", "start_time", "end_date", "end_time")]
+        if None in parts:
+            return data
+        start_date, start_time, end_date, end_time = parts
+        data["starts_at"] = in_zone(start_date, start_time, zone)
+        data["ends_at"] = in_zone(end_date, end_time, zone)
+        if data["ends_at"] <= data["starts_at"]:
+            self.add_error(
+                "end_date" if end_date < start_date else "end_time",
+                _("The meeting must end after it starts (%(start)s %(time)s, %(zone)s).")
+                % {
+                    "start": start_date.isoformat(),
+                    "time": start_time.strftime("%H:%M"),
+                    "zone": zone,
+                },
+            )
+        return data
+
+    def service_fields(self) -> dict:
+        """The meeting as the services take it: moments built in the meeting's zone."""
+        data = self.cleaned_data
+        fields = {
+            name: data[name]
+            for name in (
+                "kind",
+                "title",
+                "negotiation_round",
+                "host_party",
+                "starts_at",
+                "ends_at",
+                "location",
+                "video_link",
+                "summary",
+            )
+        }
+        fields["time_zone"] = data["zone"]
+        if "is_cancelled" in data:
+            fields["is_cancelled"] = data["is_cancelled"]
+        return fields
+
+    def date_time_fields(self):
+        return [self[name] for name in ("start_date", "start_time", "end_date", "end_time")]
+
+    def fields_named(self, *names):
+        return [self[name] for name in names if name in self.fields]
+
+
+class DeadlineForm(forms.Form):
+    """A deadline of a working group, or of the chief negotiators."""
+
+    working_group = forms.ModelChoiceField(
+        label=_("Working group"),
+        queryset=None,
+        required=False,
+        empty_label=_("None: a deadline of the chief negotiators"),
+        error_messages=refused_choice("group"),
+    )
+    title = forms.CharField(label=_("Title"), max_length=300)
+    due_on = forms.DateField(label=_("Due on"), widget=DATE_INPUT)
+    set_at = forms.ModelChoiceField(
+        label=_("Set at meeting"),
+        queryset=None,
+        required=False,
+        empty_label=_("— none —"),
+        error_messages=refused_choice("meeting"),
+    )
+    done = forms.BooleanField(label=_("Done"), required=False)
+    done_on = forms.DateField(label=_("Done on"), required=False, widget=DATE_INPUT)
+
+    def __init__(self, *args, agreement, deadline=None, **kwargs):
+        if deadline is not None:
+            kwargs.setdefault("initial", {}).update(
+                {
+                    "working_group": deadline.working_group_id,
+                    "title": deadline.title,
+                    "due_on": deadline.due_on,
+                    "set_at": deadline.set_at_id,
+                    "done": deadline.done,
+                    "done_on": deadline.done_on,
+                }
+            )
+        super().__init__(*args, **kwargs)
+        self.fields["working_group"].queryset = groups_of(agreement.pk)
+        self.fields["working_group"].label_from_instance = group_label
+        self.fields["set_at"].queryset = meetings_of(agreement.pk)
+        self.fields["set_at"].label_from_instance = meeting_label
+
+    def clean(self):
+        data = super().clean()
+        if data.get("done_on") and not data.get("done"):
+            self.add_error(
+                "done_on", _("Tick “Done” as well, or leave this empty: the deadline is not done.")
+            )
+        return data
+
+    def service_fields(self) -> dict:
+        return {
+            name: self.cleaned_data[name]
+            for name in ("working_group", "title", "due_on", "set_at", "done", "done_on")
+        }
