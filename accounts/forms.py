@@ -66,6 +66,8 @@ class WorkingGroupChoiceField(forms.ModelMultipleChoiceField):
 
 
 class PartyChoiceField(forms.ModelChoiceField):
+    """A party at the table, labelled by its name."""
+
     def label_from_instance(self, obj):
         return obj.name
 
@@ -77,9 +79,9 @@ class PersonRoleForm(forms.Form):
     party = PartyChoiceField(
         queryset=None,
         required=False,
-        label=_("Delegation of"),
+        label=_("Party"),
         empty_label=_("No party (e.g. the secretariat)"),
-        help_text=_("Needed for a seat in a working group."),
+        help_text=_("The delegation they belong to; needed for a seat in a working group."),
     )
     working_groups = WorkingGroupChoiceField(
         queryset=None, required=False, label=_("Working groups")
@@ -135,10 +137,13 @@ class InviteForm(PersonRoleForm):
         from django.conf import settings
 
         super().__init__(*args, **kwargs)
+        # No role preselected: giving one, the secretariat's above all, is a decision.
+        self.fields["role"].choices = [("", _("Choose a role")), *self.fields["role"].choices]
         self.fields["language"].choices = settings.LANGUAGES
         self.fields["language"].initial = settings.LANGUAGE_CODE
 
     def clean_email(self):
+        """The address without the spaces a paste brings along."""
         return self.cleaned_data["email"].strip()
 
     def zone(self) -> str:

@@ -12,6 +12,7 @@ urlpatterns = [
     path("", RedirectView.as_view(pattern_name="dashboards:portfolio"), name="home"),
     path("health/", health, name="health"),
     path("accounts/", include("django.contrib.auth.urls")),
+    path("", include("accounts.urls")),
     # Switching language is allowed before sign-in, on the sign-in page itself.
     path("i18n/setlang/", login_not_required(set_language), name="set_language"),
     # One sign-in page for everyone, with its lockout and hardening; the admin's own is not used.

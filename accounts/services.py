@@ -1,0 +1,249 @@
+"""Every write about people: inviting them to an agreement, changing their role and working
+groups there, taking them off it, and their accepting the invitation.
+
+Roles and seats are written by the services of `negotiations` and `workinggroups` (which audit
+them); these functions add the account itself and the emails, in the same transaction.
+"""
+
+import re
+
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from audit.services import record_create, record_update, snapshot
+from negotiations import permissions
+from negotiations.choices import Role
+from negotiations.models import RoleAssignment
+from negotiations.services import assign_role, remove_role
+from workinggroups.models import Membership
+from workinggroups.services import add_membership, remove_membership
+
+
+def invitation_pending(user) -> bool:
+    """Never signed in and no password yet: the invitation has not been taken up."""
+    return user.last_login is None and not user.has_usable_password()
+
+
+def invite_person(
+    *,
+    agreement,
+    by,
+    email: str,
+    first_name: str,
+    last_name: str,
+    role: str,
+    party=None,
+    working_groups=(),
+    time_zone: str = "UTC",
+    language: str = "en",
+):
+    """Give the person with this email (created if new) the role in the agreement and exactly
+    these seats in its working groups, and email them; running it again with the same data
+    changes nothing."""
+    User = get_user_model()
+    email = User.objects.normalize_email((email or "").strip())
+    with transaction.atomic():
+        user = (
+            User.objects.select_for_update().filter(email__iexact=email).first() if email else None
+        )
+        created = user is None
+        if created:
+            user = User(
+                username=_unique_username(email),
+                email=email,
+                first_name=(first_name or "").strip(),
+                last_name=(last_name or "").strip(),
+                time_zone=time_zone or "UTC",
+                language=language or "en",
+            )
+            user.set_unusable_password()
+            user.full_clean()
+            user.save()
+            record_create(instance=user, actor=by)
+        elif invitation_pending(user):
+            # Until they sign in, the secretariat's details are the only ones: a second
+            # invitation may correct them. Afterwards the person's own settings win.
+            _update_details(
+                user,
+                by=by,
+                first_name=(first_name or "").strip() or user.first_name,
+                last_name=(last_name or "").strip() or user.last_name,
+                time_zone=time_zone or user.time_zone,
+                language=language or user.language,
+            )
+        else:
+            _update_details(
+                user,
+                by=by,
+                first_name=user.first_name or (first_name or "").strip(),
+                last_name=user.last_name or (last_name or "").strip(),
+            )
+        role_changed = _apply(
+            agreement=agreement,
+            user=user,
+            by=by,
+            role=role,
+            party=party,
+            working_groups=working_groups,
+        )
+        if invitation_pending(user):
+            queue_invitation(user=user, agreement=agreement, by=by)
+        elif user.is_active and role_changed:
+            queue_invitation(user=user, agreement=agreement, by=by, added=True)
+    return user
+
+
+def update_person(*, agreement, user, by, role: str, party=None, working_groups=()) -> None:
+    """Change a person's role, party and working groups in the agreement (the person page)."""
+    with transaction.atomic():
+        if not RoleAssignment.objects.filter(agreement=agreement, user=user).exists():
+            raise ValidationError(_("This person has no role in this agreement."))
+        _apply(
+            agreement=agreement,
+            user=user,
+            by=by,
+            role=role,
+            party=party,
+            working_groups=working_groups,
+        )
+
+
+def remove_person(*, agreement, user, by) -> None:
+    """Take a person off the agreement: their role and their seats in its working groups."""
+    with transaction.atomic():
+        assignment = (
+            RoleAssignment.objects.select_for_update()
+            .filter(agreement=agreement, user=user)
+            .first()
+        )
+        if assignment is None:
+            raise ValidationError(_("This person has no role in this agreement."))
+        _check_may_change(agreement=agreement, by=by, current=assignment.role)
+        remove_role(assignment=assignment, by=by)
+
+
+def accept_invitation(*, user, password: str) -> None:
+    """The invitee chooses their password: the invitation is taken up and its link dies."""
+    with transaction.atomic():
+        before = snapshot(user)
+        user.set_password(password)
+        # Taking up the invitation is their first sign-in; it also makes the link single-use.
+        user.last_login = timezone.now()
+        user.save(update_fields=["password", "last_login"])
+        record_update(instance=user, before=before, actor=user)
+
+
+def resend_invitation(*, agreement, user, by) -> None:
+    """Email a person who has not yet taken up their invitation a fresh link."""
+    if not RoleAssignment.objects.filter(agreement=agreement, user=user).exists():
+        raise ValidationError(_("This person has no role in this agreement."))
+    if not invitation_pending(user):
+        raise ValidationError(_("This person has already signed in: there is nothing to resend."))
+    queue_invitation(user=user, agreement=agreement, by=by)
+
+
+def queue_invitation(*, user, agreement, by=None, added: bool = False) -> None:
+    """Send the invitation email (or, with `added`, the "you have been added" note) once the
+    transaction is saved."""
+    from accounts.tasks import send_invitation
+
+    send_invitation.delay_on_commit(
+        user.pk, agreement.pk, invited_by_pk=getattr(by, "pk", None), added=added
+    )
+
+
+# --- Helpers --------------------------------------------------------------------------------
+
+
+def _unique_username(email: str) -> str:
+    """The email's local part, as a username nobody has yet ("sok.dara", "sok.dara2", …)."""
+    User = get_user_model()
+    base = re.sub(r"[^\w.@+-]", "", email.split("@", 1)[0].lower())[:140] or "person"
+    candidate, number = base, 1
+    while User.objects.filter(username__iexact=candidate).exists():
+        number += 1
+        candidate = f"{base}{number}"
+    return candidate
+
+
+def _update_details(user, *, by, **fields) -> None:
+    """Save and audit these account fields, if any differs."""
+    if all(getattr(user, name) == value for name, value in fields.items()):
+        return
+    before = snapshot(user)
+    for name, value in fields.items():
+        setattr(user, name, value)
+    user.full_clean()
+    user.save(update_fields=list(fields))
+    record_update(instance=user, before=before, actor=by)
+
+
+def _check_may_change(*, agreement, by, current: str | None, wanted: str | None = None) -> None:
+    """A person may give only the roles they may grant, and change only those who hold one."""
+    if by is None:
+        return  # a command or the shell: the caller has decided
+    grantable = permissions.roles_grantable(by, agreement.pk)
+    if wanted is not None and wanted not in grantable:
+        raise ValidationError({"role": _("You may not give this role in this agreement.")})
+    if current is not None and current not in grantable:
+        raise ValidationError(
+            _("Only the secretariat may change or remove a member of the secretariat.")
+        )
+
+
+def _apply(*, agreement, user, by, role, party, working_groups) -> bool:
+    """Role, party and seats as given; True when the role is new or different."""
+    from workinggroups.models import WorkingGroup
+
+    working_groups = list(working_groups or ())
+    errors = {}
+    if role not in Role.values:
+        errors["role"] = _("Choose a role.")
+    if working_groups and party is None:
+        errors["party"] = _("Choose the party this person sits for in their working groups.")
+    if any(group.agreement_id != agreement.pk for group in working_groups):
+        errors["working_groups"] = _("Choose working groups of this agreement.")
+    if errors:
+        raise ValidationError(errors)
+    current = (
+        RoleAssignment.objects.select_for_update()
+        .filter(agreement=agreement, user=user)
+        .values_list("role", flat=True)
+        .first()
+    )
+    _check_may_change(agreement=agreement, by=by, current=current, wanted=role)
+    if (
+        current == Role.SECRETARIAT
+        and role != Role.SECRETARIAT
+        and not agreement.roles.filter(role=Role.SECRETARIAT).exclude(user=user).exists()
+    ):
+        raise ValidationError(
+            {"role": _("An agreement keeps at least one secretariat: appoint another one first.")}
+        )
+    assign_role(agreement=agreement, user=user, role=role, by=by, party=party)
+    wanted = {group.pk: group for group in working_groups}
+    seats = Membership.objects.select_for_update().filter(
+        user=user, working_group__in=WorkingGroup.objects.filter(agreement=agreement)
+    )
+    held = {}
+    for seat in seats:
+        if seat.working_group_id in wanted:
+            held[seat.working_group_id] = seat
+        else:
+            remove_membership(membership=seat, by=by)
+    for pk, group in wanted.items():
+        seat = held.get(pk)
+        if seat is not None and seat.party_id == party.pk:
+            continue
+        # A group lead stays lead: the invitation says where they sit, not how.
+        add_membership(
+            working_group=group,
+            user=user,
+            party=party,
+            by=by,
+            **({"role": seat.role} if seat is not None else {}),
+        )
+    return current != role

@@ -1,0 +1,235 @@
+"""The people of an agreement (who may invite them, and change their role and working groups)
+and the page where an invitee takes up their invitation.
+
+Access is decided by `negotiations.permissions`; every write goes through `accounts.services`.
+"""
+
+from django.contrib import messages
+from django.contrib.auth import get_user_model, login
+from django.contrib.auth.decorators import login_not_required
+from django.contrib.auth.forms import SetPasswordForm
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db.models import Prefetch
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_http_methods
+from django_tables2 import RequestConfig
+
+from accounts import services
+from accounts.filtersets import PersonFilterSet
+from accounts.forms import InviteForm, PersonRoleForm
+from accounts.tables import PersonTable
+from accounts.tokens import InvalidInvitation, user_for_token
+from negotiations import permissions
+from negotiations.models import Agreement, RoleAssignment
+from workinggroups.forms import add_validation_errors
+from workinggroups.models import Membership
+
+PER_PAGE = 50
+
+
+def _agreement_or_403(request, slug) -> Agreement:
+    agreement = get_object_or_404(Agreement, slug=slug)
+    if not permissions.can_manage_people(request.user, agreement.pk):
+        raise PermissionDenied
+    return agreement
+
+
+def _nav(agreement) -> dict:
+    """What the agreement's navigation needs: its rounds, and no as-of point (people are
+    managed as they are now)."""
+    return {
+        "agreement": agreement,
+        "rounds": list(agreement.rounds.order_by("number")),
+        "as_of": None,
+    }
+
+
+def _seats(agreement):
+    """A person's seats in this agreement's groups only, as `user.agreement_seats`."""
+    return Prefetch(
+        "user__memberships",
+        queryset=Membership.objects.filter(working_group__agreement=agreement)
+        .select_related("working_group", "party")
+        .order_by("working_group__order", "working_group__name"),
+        to_attr="agreement_seats",
+    )
+
+
+def _people_context(request, agreement, form):
+    assignments = (
+        RoleAssignment.objects.filter(agreement=agreement)
+        .select_related("user", "party", "agreement")
+        .prefetch_related(_seats(agreement))
+        .order_by("user__last_name", "user__first_name", "user__username")
+    )
+    person_filter = PersonFilterSet(request.GET or None, queryset=assignments, agreement=agreement)
+    table = PersonTable(person_filter.qs)
+    RequestConfig(request, paginate={"per_page": PER_PAGE}).configure(table)
+    return {
+        **_nav(agreement),
+        "filter": person_filter,
+        "table": table,
+        "form": form,
+    }
+
+
+@require_http_methods(["GET", "POST"])
+def people(request, slug):
+    """Everyone with a role in the agreement, and the form to invite someone more."""
+    agreement = _agreement_or_403(request, slug)
+    roles = permissions.roles_grantable(request.user, agreement.pk)
+    # Its own ids: the filter above has fields of the same names.
+    form = InviteForm(request.POST or None, agreement=agreement, roles=roles, auto_id="invite-%s")
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        existing = get_user_model().objects.filter(email__iexact=data["email"]).first()
+        already_here = (
+            existing is not None
+            and RoleAssignment.objects.filter(agreement=agreement, user=existing).exists()
+        )
+        try:
+            person = services.invite_person(
+                agreement=agreement,
+                by=request.user,
+                email=data["email"],
+                first_name=data["first_name"],
+                last_name=data["last_name"],
+                role=data["role"],
+                party=data["party"],
+                working_groups=data["working_groups"],
+                time_zone=form.zone(),
+                language=data["language"],
+            )
+        except ValidationError as error:
+            add_validation_errors(form, error)
+        else:
+            if already_here:
+                note = _(
+                    "%(person)s (%(email)s) was already in this agreement: their role and "
+                    "working groups are updated."
+                )
+            elif existing is not None and not services.invitation_pending(person):
+                note = _(
+                    "%(person)s (%(email)s) already has an account: they are added to this "
+                    "agreement and told so by email."
+                )
+            else:
+                note = _("Invitation sent to %(person)s (%(email)s).")
+            messages.success(request, note % {"person": person, "email": person.email})
+            return redirect("accounts:people", slug=agreement.slug)
+    return render(
+        request,
+        "accounts/people.html",
+        _people_context(request, agreement, form),
+        status=400 if form.is_bound else 200,
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def person(request, slug, user_pk):
+    """One person's role, party and working groups in the agreement: change them, take the
+    person off the agreement, or send their invitation again."""
+    agreement = _agreement_or_403(request, slug)
+    assignment = get_object_or_404(
+        RoleAssignment.objects.select_related("user", "party").prefetch_related(_seats(agreement)),
+        agreement=agreement,
+        user_id=user_pk,
+    )
+    user = assignment.user
+    roles = permissions.roles_grantable(request.user, agreement.pk)
+    may_change = assignment.role in roles
+    action = request.POST.get("action", "update") if request.method == "POST" else None
+    if action is not None and not may_change:
+        raise PermissionDenied
+    initial = {
+        "role": assignment.role,
+        "party": assignment.party,
+        "working_groups": [seat.working_group for seat in user.agreement_seats],
+    }
+    form = PersonRoleForm(
+        request.POST if action == "update" else None,
+        initial=initial,
+        agreement=agreement,
+        roles=roles,
+    )
+    back = reverse("accounts:person", kwargs={"slug": agreement.slug, "user_pk": user.pk})
+    if action == "remove":
+        try:
+            services.remove_person(agreement=agreement, user=user, by=request.user)
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+            return redirect(back)
+        messages.success(
+            request, _("%(person)s is no longer in this agreement.") % {"person": user}
+        )
+        return redirect("accounts:people", slug=agreement.slug)
+    if action == "resend":
+        try:
+            services.resend_invitation(agreement=agreement, user=user, by=request.user)
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(
+                request,
+                _("The invitation is sent again to %(email)s.") % {"email": user.email},
+            )
+        return redirect(back)
+    if action == "update" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.update_person(
+                agreement=agreement,
+                user=user,
+                by=request.user,
+                role=data["role"],
+                party=data["party"],
+                working_groups=data["working_groups"],
+            )
+        except ValidationError as error:
+            add_validation_errors(form, error)
+        else:
+            messages.success(request, _("%(person)s is updated.") % {"person": user})
+            return redirect(back)
+    elif action is not None and action != "update":
+        raise Http404
+    return render(
+        request,
+        "accounts/person.html",
+        {
+            **_nav(agreement),
+            "assignment": assignment,
+            "person": user,
+            "pending": services.invitation_pending(user),
+            "may_change": may_change,
+            "form": form if may_change else None,
+        },
+        status=400 if form.is_bound else 200,
+    )
+
+
+@login_not_required
+@require_http_methods(["GET", "POST"])
+def invitation(request, token):
+    """The invitation link: the invitee chooses a password, and is signed in."""
+    try:
+        invitee = user_for_token(token)
+    except InvalidInvitation as error:
+        return render(
+            request, "accounts/invitation_invalid.html", {"reason": error.reason}, status=400
+        )
+    form = SetPasswordForm(invitee, request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        services.accept_invitation(user=invitee, password=form.cleaned_data["new_password1"])
+        login(request, invitee, backend="django.contrib.auth.backends.ModelBackend")
+        messages.success(request, _("Welcome! Your password is set."))
+        return redirect("dashboards:portfolio")
+    agreements = Agreement.objects.filter(roles__user=invitee).order_by("name")
+    return render(
+        request,
+        "accounts/invitation.html",
+        {"invitee": invitee, "agreements": agreements, "form": form},
+        status=400 if form.is_bound else 200,
+    )
