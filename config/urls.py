@@ -21,6 +21,7 @@ urlpatterns = [
         login_not_required(RedirectView.as_view(pattern_name="login", query_string=True)),
     ),
     path("admin/", admin.site.urls),
+    path("", include("secretariat.urls")),
     path("", include("negotiations.urls")),
     path("", include("workinggroups.urls")),
     path("", include("dashboards.urls")),

@@ -8,7 +8,6 @@ about. It is flagged `is_demo` and its parties are fictional (user-assigned X co
 import datetime as dt
 
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Group, Permission
 from django.db import transaction
 from django.utils import timezone
 
@@ -218,17 +217,6 @@ def demo_scenario(today: dt.date) -> dict:
     }
 
 
-# The administration site's model permissions a secretariat member needs; which agreements
-# they reach is still decided per agreement by negotiations.permissions.
-SECRETARIAT_APPS = ("accounts", "negotiations", "workinggroups", "reminders", "audit")
-
-
-def secretariat_group() -> Group:
-    group, _ = Group.objects.get_or_create(name="Secretariat")
-    group.permissions.set(Permission.objects.filter(content_type__app_label__in=SECRETARIAT_APPS))
-    return group
-
-
 @transaction.atomic
 def seed_demo(today: dt.date | None = None) -> list:
     """Create (or refresh) the demo accounts and the invented negotiation; returns the users."""
@@ -246,14 +234,11 @@ def seed_demo(today: dt.date | None = None) -> list:
                 "first_name": first,
                 "last_name": last,
                 "time_zone": zone,
-                "is_staff": role == Role.SECRETARIAT,
             },
         )
         if created:
             user.set_password(DEMO_PASSWORD)
             user.save(update_fields=["password"])
-        if role == Role.SECRETARIAT:
-            user.groups.add(secretariat_group())
         for agreement in seeded:
             party = Party.objects.get(code=home_party[agreement.slug]) if party_code else None
             RoleAssignment.objects.update_or_create(

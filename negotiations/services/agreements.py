@@ -135,6 +135,18 @@ def assign_role(
         before = snapshot(assignment) if assignment else None
         if assignment is None:
             assignment = RoleAssignment(agreement=agreement, user=user)
+        elif (
+            assignment.role == Role.SECRETARIAT
+            and role != Role.SECRETARIAT
+            and not agreement.roles.filter(role=Role.SECRETARIAT).exclude(pk=assignment.pk).exists()
+        ):
+            raise ValidationError(
+                {
+                    "role": _(
+                        "An agreement keeps at least one secretariat: appoint another one first."
+                    )
+                }
+            )
         assignment.role, assignment.party = role, party
         assignment.full_clean()
         if party is not None and not agreement.delegations.filter(party=party).exists():
