@@ -41,7 +41,9 @@ class AuditedAdminMixin:
         existing = [f.instance.pk for f in formset.initial_forms if f.instance.pk]
         before = {obj.pk: snapshot(obj) for obj in model._default_manager.filter(pk__in=existing)}
         super().save_formset(request, form, formset, change)
-        for obj in getattr(formset, "deleted_objects", []):
+        # Some inlines remove their rows through a service, which writes the entry itself.
+        audited = getattr(formset, "audits_deletions", False)
+        for obj in [] if audited else getattr(formset, "deleted_objects", []):
             record_delete(instance=obj, before=before.get(obj.pk), actor=request.user)
         for obj in getattr(formset, "new_objects", []):
             record_create(instance=obj, actor=request.user)
@@ -68,6 +70,16 @@ class AuditEntryAdmin(admin.ModelAdmin):
     search_fields = ["object_repr", "actor__username"]
     date_hierarchy = "at"
     list_select_related = ["actor", "content_type"]
+
+    def get_queryset(self, request):
+        """A staff member reads the same entries as in the secretariat's own list."""
+        from audit.selectors import visible_entries
+
+        if request.user.is_superuser:
+            return super().get_queryset(request)
+        return (
+            super().get_queryset(request).filter(pk__in=visible_entries(request.user).values("pk"))
+        )
 
     def has_add_permission(self, request):
         return False

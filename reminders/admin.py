@@ -2,6 +2,7 @@ from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from negotiations.admin import ScopedChoicesAdmin, ScopedListFilter
 from negotiations.permissions import steered_agreements
 from reminders import services
 from reminders.choices import ReminderStatus
@@ -14,20 +15,17 @@ def _steered(user, queryset, agreement_field="agreement"):
 
 
 @admin.register(LeadTimes)
-class LeadTimesAdmin(admin.ModelAdmin):
+class LeadTimesAdmin(ScopedChoicesAdmin, admin.ModelAdmin):
+    """Its agreement choice: the agreements the person steers; once saved, its own alone."""
+
     list_display = ["agreement", "meeting_days", "deadline_days", "deadline_overdue"]
 
     def get_queryset(self, request):
         return _steered(request.user, super().get_queryset(request).select_related("agreement"))
 
-    def formfield_for_foreignkey(self, db_field, request, **kwargs):
-        if db_field.name == "agreement":
-            kwargs["queryset"] = steered_agreements(request.user)
-        return super().formfield_for_foreignkey(db_field, request, **kwargs)
-
 
 @admin.register(Preference)
-class PreferenceAdmin(admin.ModelAdmin):
+class PreferenceAdmin(ScopedChoicesAdmin, admin.ModelAdmin):
     list_display = [
         "user",
         "meetings",
@@ -38,10 +36,20 @@ class PreferenceAdmin(admin.ModelAdmin):
     ]
     search_fields = ["user__username", "user__email"]
 
+    # Each person sets their own on the reminders page; only a superuser reaches anyone's.
     def has_module_permission(self, request):
         return request.user.is_superuser
 
     def has_view_permission(self, request, obj=None):
+        return request.user.is_superuser
+
+    def has_add_permission(self, request):
+        return request.user.is_superuser
+
+    def has_change_permission(self, request, obj=None):
+        return request.user.is_superuser
+
+    def has_delete_permission(self, request, obj=None):
         return request.user.is_superuser
 
 
@@ -60,7 +68,7 @@ class ReminderAdmin(admin.ModelAdmin):
         "sent_at",
         "note",
     ]
-    list_filter = ["status", "kind", "digest", "agreement"]
+    list_filter = ["status", "kind", "digest", ("agreement", ScopedListFilter)]
     search_fields = ["recipient__username", "recipient__email", "note"]
     date_hierarchy = "send_after"
     list_select_related = ["recipient", "agreement"]

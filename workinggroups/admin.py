@@ -3,6 +3,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from audit.admin import AuditedAdminMixin
+from negotiations.admin import ScopedChoicesAdmin, ScopedChoicesInline, ScopedListFilter
 from workinggroups.models import (
     Chapter,
     ChapterStatusChange,
@@ -14,10 +15,9 @@ from workinggroups.models import (
 from workinggroups.services import EditConflict, change_chapter_status
 
 
-class MembershipInline(admin.TabularInline):
+class MembershipInline(ScopedChoicesInline, admin.TabularInline):
     model = Membership
     extra = 0
-    autocomplete_fields = ["user", "working_group"]
 
 
 class ChapterInline(admin.TabularInline):
@@ -41,26 +41,30 @@ class StatusChangeInline(admin.TabularInline):
         return False
 
 
-class PositionInline(admin.TabularInline):
+class PositionInline(ScopedChoicesInline, admin.TabularInline):
     model = Position
     extra = 0
 
 
 @admin.register(WorkingGroup)
-class WorkingGroupAdmin(AuditedAdminMixin, admin.ModelAdmin):
+class WorkingGroupAdmin(ScopedChoicesAdmin, AuditedAdminMixin, admin.ModelAdmin):
     agreement_path = "agreement"
     list_display = ["name", "code", "agreement", "order"]
-    list_filter = ["agreement"]
+    list_filter = [("agreement", ScopedListFilter)]
     search_fields = ["name", "code"]
     list_select_related = ["agreement"]
     inlines = [ChapterInline, MembershipInline]
 
 
 @admin.register(Chapter)
-class ChapterAdmin(AuditedAdminMixin, admin.ModelAdmin):
+class ChapterAdmin(ScopedChoicesAdmin, AuditedAdminMixin, admin.ModelAdmin):
     agreement_path = "working_group__agreement"
     list_display = ["title", "working_group", "status", "order"]
-    list_filter = ["status", "working_group__agreement", "working_group"]
+    list_filter = [
+        "status",
+        ("working_group__agreement", ScopedListFilter),
+        ("working_group", ScopedListFilter),
+    ]
     search_fields = ["title", "working_group__name"]
     list_select_related = ["working_group"]
     readonly_fields = ["version"]
@@ -96,10 +100,10 @@ def _messages_of(error):
 
 
 @admin.register(ChapterStatusChange)
-class ChapterStatusChangeAdmin(AuditedAdminMixin, admin.ModelAdmin):
+class ChapterStatusChangeAdmin(ScopedChoicesAdmin, AuditedAdminMixin, admin.ModelAdmin):
     agreement_path = "chapter__working_group__agreement"
     list_display = ["chapter", "from_status", "to_status", "negotiation_round", "effective_at"]
-    list_filter = ["to_status", "chapter__working_group__agreement"]
+    list_filter = ["to_status", ("chapter__working_group__agreement", ScopedListFilter)]
     search_fields = ["chapter__title", "note"]
     date_hierarchy = "effective_at"
     list_select_related = ["chapter", "negotiation_round__agreement"]
@@ -112,12 +116,15 @@ class ChapterStatusChangeAdmin(AuditedAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(ContestedPoint)
-class ContestedPointAdmin(AuditedAdminMixin, admin.ModelAdmin):
+class ContestedPointAdmin(ScopedChoicesAdmin, AuditedAdminMixin, admin.ModelAdmin):
     agreement_path = "chapter__working_group__agreement"
     list_display = ["title", "chapter", "state", "owner", "target_date", "resolved_on"]
-    list_filter = ["state", "chapter__working_group__agreement", "chapter__working_group"]
+    list_filter = [
+        "state",
+        ("chapter__working_group__agreement", ScopedListFilter),
+        ("chapter__working_group", ScopedListFilter),
+    ]
     search_fields = ["title", "description", "chapter__title"]
-    autocomplete_fields = ["owner"]
     list_select_related = ["chapter", "owner"]
     readonly_fields = ["version"]
     inlines = [PositionInline]
