@@ -28,6 +28,14 @@ def _null_or_not_before(later, earlier):
     )
 
 
+def at_the_table(agreement_id, party_id) -> bool:
+    """Whether the party has a delegation to the agreement's negotiations."""
+    return (
+        agreement_id is None
+        or Delegation.objects.filter(agreement_id=agreement_id, party_id=party_id).exists()
+    )
+
+
 class Party(models.Model):
     """A country or customs territory that sits at the negotiating table."""
 
@@ -229,11 +237,7 @@ class NegotiationRound(models.Model):
             errors["ends_on"] = _("A round ends on or after the day it starts.")
         if self.mode == RoundMode.IN_PERSON and not self.host_party_id:
             errors["host_party"] = _("A round held in person needs a host.")
-        if (
-            self.host_party_id
-            and self.agreement_id
-            and not self.agreement.delegations.filter(party_id=self.host_party_id).exists()
-        ):
+        if self.host_party_id and not at_the_table(self.agreement_id, self.host_party_id):
             errors["host_party"] = _("The host must be a party to the agreement.")
         if errors:
             raise ValidationError(errors)
@@ -311,11 +315,7 @@ class Meeting(models.Model):
             and self.negotiation_round.agreement_id != self.agreement_id
         ):
             errors["negotiation_round"] = _("This round belongs to another agreement.")
-        if (
-            self.host_party_id
-            and self.agreement_id
-            and not self.agreement.delegations.filter(party_id=self.host_party_id).exists()
-        ):
+        if self.host_party_id and not at_the_table(self.agreement_id, self.host_party_id):
             errors["host_party"] = _("The host must be a party to the agreement.")
         if errors:
             raise ValidationError(errors)
@@ -434,9 +434,7 @@ class Commitment(models.Model):
         if (
             self.party_id
             and self.meeting_id
-            and not Delegation.objects.filter(
-                agreement_id=self.meeting.agreement_id, party_id=self.party_id
-            ).exists()
+            and not at_the_table(self.meeting.agreement_id, self.party_id)
         ):
             errors["party"] = _("This party is not at this agreement's table.")
         if (

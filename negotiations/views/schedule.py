@@ -26,8 +26,18 @@ from negotiations.views.access import (
 )
 
 
-def _form_page(request, template, form, context):
-    """The form again: 400 when it answers a POST that was refused, 200 when first shown."""
+def _form_page(request, form, *, save, template, context, aliases=None):
+    """A form page: a valid POST is saved by `save()` (a service call), which returns the
+    success message and where to go next; a refusal is shown on the form, which comes back
+    with 400 (200 when first shown)."""
+    if form.is_bound and form.is_valid():
+        try:
+            message, target = save()
+        except ValidationError as error:
+            show_refusal(form, error, aliases)
+        else:
+            messages.success(request, message)
+            return redirect(target)
     return render(
         request, template, {"form": form, **context}, status=400 if form.is_bound else 200
     )
@@ -36,29 +46,24 @@ def _form_page(request, template, form, context):
 # --- Rounds ------------------------------------------------------------------------------------
 
 
+def _round_saved(negotiation_round):
+    return _("Round %(number)s saved.") % {"number": negotiation_round.number}, negotiation_round
+
+
 @require_http_methods(["GET", "POST"])
 def round_create(request, slug):
     """Add a round of talks to the agreement; its number defaults to the next one."""
     agreement = agreement_to_manage(request, slug)
     last = agreement.rounds.order_by("-number").values_list("number", flat=True).first()
     form = RoundForm(posted(request), agreement=agreement, initial={"number": (last or 0) + 1})
-    if form.is_bound and form.is_valid():
-        try:
-            negotiation_round = create_round(
-                agreement=agreement, by=request.user, **form.service_fields()
-            )
-        except ValidationError as error:
-            show_refusal(form, error)
-        else:
-            messages.success(
-                request, _("Round %(number)s saved.") % {"number": negotiation_round.number}
-            )
-            return redirect(negotiation_round)
     return _form_page(
         request,
-        "negotiations/round_form.html",
         form,
-        {"agreement": agreement, "negotiation_round": None},
+        save=lambda: _round_saved(
+            create_round(agreement=agreement, by=request.user, **form.service_fields())
+        ),
+        template="negotiations/round_form.html",
+        context={"agreement": agreement, "negotiation_round": None},
     )
 
 
@@ -68,23 +73,16 @@ def round_update(request, pk):
     negotiation_round = round_to_manage(request, pk)
     agreement = negotiation_round.agreement
     form = RoundForm(posted(request), agreement=agreement, negotiation_round=negotiation_round)
-    if form.is_bound and form.is_valid():
-        try:
-            negotiation_round = update_round(
-                negotiation_round=negotiation_round, by=request.user, **form.service_fields()
-            )
-        except ValidationError as error:
-            show_refusal(form, error)
-        else:
-            messages.success(
-                request, _("Round %(number)s saved.") % {"number": negotiation_round.number}
-            )
-            return redirect(negotiation_round)
     return _form_page(
         request,
-        "negotiations/round_form.html",
         form,
-        {"agreement": agreement, "negotiation_round": negotiation_round},
+        save=lambda: _round_saved(
+            update_round(
+                negotiation_round=negotiation_round, by=request.user, **form.service_fields()
+            )
+        ),
+        template="negotiations/round_form.html",
+        context={"agreement": agreement, "negotiation_round": negotiation_round},
     )
 
 
@@ -96,21 +94,23 @@ def meeting_create(request, slug):
     """Schedule a meeting of the agreement, its times typed on the meeting's own clock."""
     agreement = agreement_to_manage(request, slug)
     form = MeetingForm(posted(request), agreement=agreement)
-    if form.is_bound and form.is_valid():
-        try:
-            meeting = create_meeting(
-                agreement=agreement,
-                by=request.user,
-                working_groups=form.cleaned_data["working_groups"],
-                **form.service_fields(),
-            )
-        except ValidationError as error:
-            show_refusal(form, error, MeetingForm.ALIASES)
-        else:
-            messages.success(request, _("Meeting saved."))
-            return redirect(meeting)
+
+    def save():
+        meeting = create_meeting(
+            agreement=agreement,
+            by=request.user,
+            working_groups=form.cleaned_data["working_groups"],
+            **form.service_fields(),
+        )
+        return _("Meeting saved."), meeting
+
     return _form_page(
-        request, "negotiations/meeting_form.html", form, {"agreement": agreement, "meeting": None}
+        request,
+        form,
+        save=save,
+        template="negotiations/meeting_form.html",
+        context={"agreement": agreement, "meeting": None},
+        aliases=MeetingForm.ALIASES,
     )
 
 
@@ -120,24 +120,23 @@ def meeting_update(request, pk):
     meeting = meeting_to_manage(request, pk)
     agreement = meeting.agreement
     form = MeetingForm(posted(request), agreement=agreement, meeting=meeting)
-    if form.is_bound and form.is_valid():
-        try:
-            meeting = update_meeting(
-                meeting=meeting,
-                by=request.user,
-                working_groups=form.cleaned_data["working_groups"],
-                **form.service_fields(),
-            )
-        except ValidationError as error:
-            show_refusal(form, error, MeetingForm.ALIASES)
-        else:
-            messages.success(request, _("Meeting saved."))
-            return redirect(meeting)
+
+    def save():
+        saved = update_meeting(
+            meeting=meeting,
+            by=request.user,
+            working_groups=form.cleaned_data["working_groups"],
+            **form.service_fields(),
+        )
+        return _("Meeting saved."), saved
+
     return _form_page(
         request,
-        "negotiations/meeting_form.html",
         form,
-        {"agreement": agreement, "meeting": meeting},
+        save=save,
+        template="negotiations/meeting_form.html",
+        context={"agreement": agreement, "meeting": meeting},
+        aliases=MeetingForm.ALIASES,
     )
 
 
@@ -168,19 +167,17 @@ def deadline_create(request, slug):
     """Set a deadline for a working group, or for the chief negotiators."""
     agreement = agreement_to_manage(request, slug)
     form = DeadlineForm(posted(request), agreement=agreement)
-    if form.is_bound and form.is_valid():
-        try:
-            create_deadline(agreement=agreement, by=request.user, **form.service_fields())
-        except ValidationError as error:
-            show_refusal(form, error)
-        else:
-            messages.success(request, _("Deadline saved."))
-            return redirect(agreement)
+
+    def save():
+        create_deadline(agreement=agreement, by=request.user, **form.service_fields())
+        return _("Deadline saved."), agreement
+
     return _form_page(
         request,
-        "negotiations/deadline_form.html",
         form,
-        {"agreement": agreement, "deadline": None},
+        save=save,
+        template="negotiations/deadline_form.html",
+        context={"agreement": agreement, "deadline": None},
     )
 
 
@@ -190,17 +187,15 @@ def deadline_update(request, pk):
     deadline = deadline_to_manage(request, pk)
     agreement = deadline.agreement
     form = DeadlineForm(posted(request), agreement=agreement, deadline=deadline)
-    if form.is_bound and form.is_valid():
-        try:
-            update_deadline(deadline=deadline, by=request.user, **form.service_fields())
-        except ValidationError as error:
-            show_refusal(form, error)
-        else:
-            messages.success(request, _("Deadline saved."))
-            return redirect(agreement)
+
+    def save():
+        update_deadline(deadline=deadline, by=request.user, **form.service_fields())
+        return _("Deadline saved."), agreement
+
     return _form_page(
         request,
-        "negotiations/deadline_form.html",
         form,
-        {"agreement": agreement, "deadline": deadline},
+        save=save,
+        template="negotiations/deadline_form.html",
+        context={"agreement": agreement, "deadline": deadline},
     )
