@@ -1,1 +1,3 @@
-"""The workspace's pages: setting an agreement up (`setup`) and importing into it (`imports`)."""
+"""The workspace's pages: opening an agreement, its workspace and settings (`agreements`), its
+parties (`parties`), its working groups and chapters (`structure`), and importing into it
+(`imports`)."""

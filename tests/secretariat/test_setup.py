@@ -387,7 +387,7 @@ def test_a_refusal_by_the_services_is_shown_on_the_form_and_leaves_nothing(
 ):
     """Checks the form cannot make (here, a clash that appears between the form's check and
     the save) still come out as field errors, and the parties created first are rolled back."""
-    from secretariat.views import setup
+    from secretariat.views import agreements as setup
 
     def clashing_create_agreement(**kwargs):
         raise ValidationError({"name": ["Agreement with this Name already exists."]})
@@ -410,7 +410,7 @@ def test_a_refusal_by_the_services_is_shown_on_the_form_and_leaves_nothing(
 
 
 def test_a_new_party_refused_by_its_service_is_shown_on_its_row(client, secretary, monkeypatch):
-    from secretariat.views import setup
+    from secretariat.views import agreements as setup
 
     real_create_party = setup.create_party
 
