@@ -50,6 +50,8 @@ def invite_person(
             User.objects.select_for_update().filter(email__iexact=email).first() if email else None
         )
         created = user is None
+        if not created:
+            _refuse_if_already_in(agreement, user, role, party, working_groups)
         if created:
             user = User(
                 username=_unique_username(email),
@@ -63,9 +65,10 @@ def invite_person(
             user.full_clean()
             user.save()
             record_create(instance=user, actor=by)
-        elif invitation_pending(user):
+        elif invitation_pending(user) and not user.roles.exclude(agreement=agreement).exists():
             # Until they sign in, the secretariat's details are the only ones: a second
-            # invitation may correct them. Afterwards the person's own settings win.
+            # invitation may correct them. Afterwards, or once another agreement has invited
+            # them too, the details are no longer this agreement's to change.
             _update_details(
                 user,
                 by=by,
@@ -94,6 +97,35 @@ def invite_person(
         elif user.is_active and role_changed:
             queue_invitation(user=user, agreement=agreement, by=by, added=True)
     return user
+
+
+def _refuse_if_already_in(agreement, user, role, party, working_groups) -> None:
+    """An invitation is for someone new to the agreement: a person already in it is changed
+    on their own page, where what changes is seen, never silently by a second invitation
+    (the same invitation again changes nothing and is not refused)."""
+    assignment = RoleAssignment.objects.filter(agreement=agreement, user=user).first()
+    if assignment is None:
+        return
+    seats = set(
+        Membership.objects.filter(user=user, working_group__agreement=agreement).values_list(
+            "working_group_id", flat=True
+        )
+    )
+    same = (
+        assignment.role == role
+        and assignment.party_id == (party.pk if party else None)
+        and seats == {group.pk for group in working_groups or ()}
+    )
+    if not same:
+        raise ValidationError(
+            {
+                "email": _(
+                    "%(person)s is already in this agreement as %(role)s: change their role "
+                    "and working groups on their page."
+                )
+                % {"person": user, "role": assignment.get_role_display()}
+            }
+        )
 
 
 def update_person(*, agreement, user, by, role: str, party=None, working_groups=()) -> None:

@@ -99,12 +99,16 @@ def test_inviting_twice_is_one_person_and_changes_nothing_the_second_time(world,
     assert AuditEntry.objects.count() == entries
 
 
-def test_inviting_again_with_new_data_updates_role_and_seats(world, invite):
+def test_inviting_someone_already_here_with_new_data_is_refused_and_changes_nothing(world, invite):
+    """A person already in the agreement is changed on their page, where the change is
+    seen, never silently by a second invitation."""
     person = invite(working_groups=[world.group])
-    invite(role=Role.OFFICIAL, working_groups=[world.other_group])
-    assert RoleAssignment.objects.get(user=person).role == Role.OFFICIAL
+    with pytest.raises(ValidationError) as refused:
+        invite(role=Role.OFFICIAL, working_groups=[world.other_group])
+    assert "already in this agreement" in refused.value.message_dict["email"][0]
+    assert RoleAssignment.objects.get(user=person).role == Role.NEGOTIATOR
     seats = Membership.objects.filter(user=person)
-    assert [seat.working_group for seat in seats] == [world.other_group]
+    assert [seat.working_group for seat in seats] == [world.group]
 
 
 def test_a_group_lead_stays_lead_when_invited_again(world, invite):
@@ -121,7 +125,14 @@ def test_seats_in_another_agreement_are_left_alone(world, invite):
     elsewhere = MembershipFactory(
         user=person, working_group=WorkingGroupFactory(agreement=world.elsewhere_agreement)
     )
-    invite(working_groups=[])
+    services.update_person(
+        agreement=world.agreement,
+        user=person,
+        by=world.secretariat,
+        role=Role.NEGOTIATOR,
+        party=world.agreement.parties.first(),
+        working_groups=[],
+    )
     assert list(Membership.objects.filter(user=person)) == [elsewhere]
 
 

@@ -238,9 +238,11 @@ def test_no_zone_chosen_means_the_partys_capital(client, world, django_capture_o
     assert User.objects.get(email="sok.dara@mfa.gov.kh").time_zone == "Asia/Bangkok"
 
 
-def test_an_email_of_someone_already_here_updates_them_whatever_its_case(
+def test_an_email_of_someone_already_here_is_refused_whatever_its_case(
     client, world, django_capture_on_commit_callbacks
 ):
+    """Inviting someone already in the agreement does not silently rewrite them: the form
+    says so and sends the secretariat to their page."""
     client.force_login(world.secretariat)
     response = post_invitation(
         client,
@@ -250,11 +252,10 @@ def test_an_email_of_someone_already_here_updates_them_whatever_its_case(
         role=Role.NEGOTIATOR,
         working_groups=[world.group.pk],
     )
-    assert response.status_code == 302
+    assert response.status_code == 400
+    assert "already in this agreement as Official" in response.content.decode()
     assert User.objects.filter(email__iexact=world.official.email).count() == 1
-    assert world.official.roles.get().role == Role.NEGOTIATOR
-    page = client.get(response.url).content.decode()
-    assert "already in this agreement" in page
+    assert world.official.roles.get().role == Role.OFFICIAL
 
 
 def test_bad_input_is_shown_on_its_field_and_what_was_typed_is_kept(client, world):
