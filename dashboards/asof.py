@@ -11,6 +11,8 @@ import re
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from negotiations import moments
+
 ROUND_PATTERN = re.compile(r"^round-(\d{1,3})$")
 
 
@@ -84,5 +86,5 @@ def parse(value: str | None, rounds=()) -> AsOf:
         moment=end_of_day(day),
         day=day,
         param=day.isoformat(),
-        label=_("on %(day)s") % {"day": day.isoformat()},
+        label=_("on %(day)s") % {"day": moments.format_day(day)},
     )

@@ -6,6 +6,7 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from dashboards.templatetags.dashboards import status_badge, status_label
+from negotiations import moments
 from negotiations.choices import CommitmentStatus
 from negotiations.models import Agreement, Commitment
 from workinggroups.choices import ChapterStatus, ContestedPointState
@@ -13,16 +14,24 @@ from workinggroups.models import Chapter, ContestedPoint
 
 
 class IsoDateColumn(tables.Column):
-    """A date, or a moment's date in the reader's zone, as YYYY-MM-DD, on screen and in exports.
+    """A date, or a moment's date in the reader's zone: on screen as every page writes a day
+    ("Fri 20 Sep 2013"), in exports as YYYY-MM-DD, which spreadsheets read as a date.
     (django-tables2's date columns render a template per cell, which long tables pay for.)"""
 
-    def render(self, value):
+    @staticmethod
+    def _day(value):
         if isinstance(value, dt.datetime):
-            value = timezone.localtime(value)
-        return value.strftime("%Y-%m-%d")
+            value = timezone.localtime(value).date()
+        return value
+
+    def render(self, value):
+        day = self._day(value)
+        return format_html(
+            '<time datetime="{}">{}</time>', day.isoformat(), moments.format_day(day)
+        )
 
     def value(self, value):
-        return self.render(value)
+        return self._day(value).isoformat()
 
 
 def _link(url, text):
@@ -80,7 +89,9 @@ class PortfolioTable(tables.Table):
     def value_next_meeting_at(self, record):
         if not record.next_meeting_at:
             return ""
-        return f"{record.next_meeting_at:%Y-%m-%d %H:%M} UTC — {record.next_meeting_title}"
+        # The reader's clock, named: the same words as the cell on screen.
+        when = moments.format_moment(record.next_meeting_at, timezone.get_current_timezone())
+        return f"{when} — {record.next_meeting_title}"
 
     def value_nearest_deadline_on(self, record):
         if not record.nearest_deadline_on:
@@ -192,7 +203,8 @@ class ContestedPointTable(AsOfTable):
             if record.resolved_on and record.resolved_on < self.as_of.day
             else self.as_of.day
         )
-        return (end - record.opened_on).days
+        # A point opened "today" in a zone ahead of the reader's is 0 days old, not −1.
+        return max(0, (end - record.opened_on).days)
 
     def value_age_days(self, record):
         return self.render_age_days(record)

@@ -10,43 +10,18 @@ import icalendar
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
-from django.utils import dateformat, translation
+from django.utils import translation
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy, ngettext
+from django.utils.translation import ngettext
 
-from accounts.models import zone_named
+from negotiations import moments
 from reminders import links, selectors
 from reminders.choices import ReminderKind
 
-# Zones named after the capitals the negotiators know them by.
-CITY_NAMES = {
-    "Asia/Phnom_Penh": gettext_lazy("Phnom Penh"),
-    "Asia/Shanghai": gettext_lazy("Beijing"),
-    "Asia/Bangkok": gettext_lazy("Bangkok"),
-    "Asia/Ho_Chi_Minh": gettext_lazy("Hanoi"),
-    "Asia/Vientiane": gettext_lazy("Vientiane"),
-    "Asia/Tokyo": gettext_lazy("Tokyo"),
-    "Asia/Seoul": gettext_lazy("Seoul"),
-    "UTC": gettext_lazy("UTC"),
-}
-# "Tue 9 June 09:00"; Chinese puts the month and day first ("6月9日 星期二 09:00").
-FORMATS = {"zh-hans": ("n月j日 D H:i", "n月j日 D")}
-DEFAULT_FORMATS = ("D j F H:i", "D j F")
 
-
-def _format(value, index):
-    return dateformat.format(value, FORMATS.get(translation.get_language(), DEFAULT_FORMATS)[index])
-
-
-def city(zone_name: str) -> str:
-    if zone_name in CITY_NAMES:
-        return str(CITY_NAMES[zone_name])
-    return zone_name.rsplit("/", 1)[-1].replace("_", " ")
-
-
-def local(moment: dt.datetime, zone_name: str) -> str:
-    zone = zone_named(zone_name)
-    return f"{_format(moment.astimezone(zone), 0)} {city(zone.key)}"
+def local(moment: dt.datetime, zone_name: str, today: dt.date) -> str:
+    """A moment on that zone's clock, the way every page shows one."""
+    return moments.format_moment(moment, zone_name, today=today)
 
 
 def in_how_long(moment: dt.datetime, now: dt.datetime) -> str:
@@ -67,24 +42,28 @@ def in_how_many_days(date: dt.date, today: dt.date) -> str:
     return ngettext("%(count)d day ago", "%(count)d days ago", -days) % {"count": -days}
 
 
-def _party_times(meeting) -> list[dict]:
+def _party_times(meeting, today) -> list[dict]:
     """The meeting's time in each party's capital, when the parties are not all in one zone."""
     # The sender prefetches the delegations with their parties for a whole batch.
     parties = [d.party for d in meeting.agreement.delegations.all()]
     if len({p.capital_time_zone for p in parties}) < 2:
         return []
     return [
-        {"party": p.name, "when": local(meeting.starts_at, p.capital_time_zone)} for p in parties
+        {"party": p.name, "when": local(meeting.starts_at, p.capital_time_zone, today)}
+        for p in parties
     ]
 
 
 def _item(reminder, target, recipient, now) -> dict:
     """What the templates show about one reminder."""
-    zone_name = recipient.time_zone
-    today = now.astimezone(recipient.zone).date()
+    zone = recipient.zone
+    today = now.astimezone(zone).date()
     kind = reminder.kind
     if kind == ReminderKind.MEETING:
-        when = local(target.starts_at, zone_name)
+        # As the meeting's page shows it: on the meeting's own clock, the reader's beside it.
+        when = moments.format_moment(
+            target.starts_at, target.time_zone, viewer_zone=zone, today=today
+        )
         relative = in_how_long(target.starts_at, now)
         groups = ", ".join(str(g) for g in target.working_groups.all())
         return {
@@ -93,10 +72,9 @@ def _item(reminder, target, recipient, now) -> dict:
             "title": target.title,
             "agreement": target.agreement.short_name,
             "context": groups,
-            "when": when,
+            "when": moments.meeting_when(target, viewer_zone=zone, today=today, also_utc=True),
             "relative": relative,
-            "ends": local(target.ends_at, zone_name),
-            "party_times": _party_times(target),
+            "party_times": _party_times(target, today),
             "place": target.location,
             "video_link": target.video_link,
             "url": links.meeting_url(target),
@@ -104,7 +82,7 @@ def _item(reminder, target, recipient, now) -> dict:
             % {"title": target.title, "relative": relative, "when": when},
         }
     if kind == ReminderKind.ESCALATION:
-        when = local(target.escalated_at, zone_name)
+        when = local(target.escalated_at, recipient.time_zone, today)
         return {
             "kind": kind,
             "kind_label": _("Escalated contested point"),
@@ -112,12 +90,14 @@ def _item(reminder, target, recipient, now) -> dict:
             "agreement": target.chapter.working_group.agreement.short_name,
             "context": f"{target.chapter} ({target.chapter.working_group})",
             "when": when,
-            "target_date": _format(target.target_date, 1) if target.target_date else "",
+            "target_date": (
+                moments.format_day(target.target_date, today=today) if target.target_date else ""
+            ),
             "url": links.contested_point_url(target),
             "subject": _("Escalated to the chief negotiators: %(title)s") % {"title": target.title},
         }
     date = selectors.target_date(kind, target)
-    date_text = _format(date, 1)
+    date_text = moments.format_day(date, today=today)
     overdue = reminder.offset_days < 0 or date < today
     if kind == ReminderKind.DEADLINE:
         agreement = target.agreement
@@ -219,10 +199,11 @@ def build_message(*, recipient, items, now) -> EmailMultiAlternatives:
         entries = [_item(reminder, target, recipient, now) for reminder, target in items]
         is_digest = items[0][0].digest
         if is_digest:
-            today = _format(now.astimezone(recipient.zone).date(), 1)
+            today = now.astimezone(recipient.zone).date()
+            day = moments.format_day(today, today=today)
             subject = ngettext(
                 "%(count)d reminder for %(date)s", "%(count)d reminders for %(date)s", len(items)
-            ) % {"count": len(items), "date": today}
+            ) % {"count": len(items), "date": day}
         else:
             subject = entries[0]["subject"]
         context = {
@@ -231,7 +212,7 @@ def build_message(*, recipient, items, now) -> EmailMultiAlternatives:
             "is_digest": is_digest,
             "subject": subject,
             "settings_url": links.settings_url(),
-            "zone": city(recipient.time_zone),
+            "zone": moments.zone_label(recipient.zone, now),
         }
         text = render_to_string("reminders/email/reminder.txt", context)
         html = render_to_string("reminders/email/reminder.html", context)

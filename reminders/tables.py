@@ -2,12 +2,13 @@ from collections import defaultdict
 
 import django_tables2 as tables
 from django.db.models import CharField, Value
-from django.utils import dateformat, timezone
+from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.text import Truncator
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy, ngettext
 
+from negotiations import moments
 from negotiations.models import Commitment
 from reminders import selectors
 from reminders.choices import ReminderKind
@@ -147,9 +148,8 @@ class NeedsAttentionTable(tables.Table):
 
     def render_due_at(self, value):
         # The reader's zone: the middleware activates it for every signed-in request.
-        local = timezone.localtime(value)
         return format_html(
             '<time datetime="{}">{}</time>',
             value.isoformat(),
-            dateformat.format(local, "Y-m-d H:i T"),
+            moments.format_moment(value, timezone.get_current_timezone()),
         )

@@ -103,9 +103,12 @@ def test_the_secretariat_schedules_a_round_and_a_meeting_and_edits_a_commitment(
 
     expect(page.get_by_role("heading", level=1)).to_have_text(MEETING)
     header = page.locator(".page-header")
-    expect(header).to_contain_text("17 August 2020 09:00 – 18 August 2020 17:00")
-    expect(header).to_contain_text("Asia/Brunei")
-    expect(header).to_contain_text("17 Aug 2020 01:00 UTC")
+    # On Brunei's clock, then the reader's (Phnom Penh), then UTC; the last day kept.
+    expect(header).to_contain_text(
+        "Mon 17 Aug 2020, 09:00 – Tue 18 Aug 2020, 17:00 Brunei (UTC+8)"
+        " · Mon 17 Aug 2020, 08:00 – Tue 18 Aug 2020, 16:00 your time (Phnom Penh, UTC+7)"
+        " · Mon 17 Aug 2020, 01:00 – Tue 18 Aug 2020, 09:00 UTC"
+    )
     groups = page.get_by_role("heading", name="Working groups").locator("..")
     expect(groups.get_by_role("link", name="Rules of Origin")).to_be_visible()
     expect(

@@ -108,8 +108,8 @@ def test_a_stale_contested_point_edit_is_refused_showing_both_versions(
     expect(yours).to_have_text("CHN: Change of tariff heading.")
     expect(saved).to_have_text("KHM: Regional value content of 40%.")
     yours, saved = both_versions(li, "Target date")
-    expect(yours).to_have_text("2020-06-08")
-    expect(saved).to_have_text("2020-05-15")
+    expect(yours).to_have_text("Mon 8 Jun 2020")
+    expect(saved).to_have_text("Fri 15 May 2020")
     expect(li.get_by_label("Position of China")).to_have_value("Change of tariff heading.")
     assert_accessible(li)
 

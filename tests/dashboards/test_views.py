@@ -98,7 +98,8 @@ def test_dashboard_after_round_two_shows_what_the_press_release_says(client, off
 
     next_meeting = section(html, "next")
     assert "Third round of negotiations" in next_meeting
-    assert "June 2020" in next_meeting
+    # The meeting's own clock, its last day kept; the reader's (UTC) beside it.
+    assert "Mon 8 Jun 2020, 09:00 – Wed 10 Jun 2020, 17:00 Phnom Penh (UTC+7)" in next_meeting
 
 
 def test_progress_over_rounds_counts_the_history(client, official):
@@ -238,10 +239,15 @@ def test_meeting_page_gives_the_utc_time_whatever_the_readers_zone(client, offic
     official.save()
     client.force_login(official)
     html = client.get(reverse("dashboards:meeting", args=[plenary.pk])).text
+    header = html.split('class="page-header"')[1].split("</time>")[0]
+    assert "Phnom Penh (UTC+7)" in header
+    assert "your time (Beijing, UTC+8)" in header
+    on_utc = header.rsplit(" · ", 1)[1]
     utc = plenary.starts_at.astimezone(dt.UTC)
-    assert f"{utc:%-d %b %Y %H:%M} UTC" in html
+    assert on_utc.endswith(" UTC")
+    assert f"{utc:%-d %b %Y}, {utc:%H:%M} – " in on_utc  # it lasts two days
     shanghai = plenary.starts_at.astimezone(dt.timezone(dt.timedelta(hours=8)))
-    assert f"{shanghai:%-d %b %Y %H:%M} UTC" not in html
+    assert f"{shanghai:%-d %b %Y}, {shanghai:%H:%M} – " not in on_utc
 
 
 def test_working_group_page_as_of_round_two(client, official, seed):
@@ -269,7 +275,7 @@ def test_brief_fits_the_essentials(client, official):
     assert "Dr. Sok Sopheak" in html
     assert '<span data-status="agreed">5 agreed</span>' in html
     assert "Third round of negotiations" in html
-    assert html.count("due 15 May 2020") == 4
+    assert html.count("due Fri 15 May 2020") == 4
 
 
 def test_brief_lists_figures_without_stray_separators(client, official):

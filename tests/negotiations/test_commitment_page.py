@@ -155,13 +155,13 @@ def test_the_page_shows_the_commitment_its_history_in_the_readers_zone_and_its_l
         commitment.text,
         commitment.party.name,
         str(world.negotiator),
-        "15 May 2020",
+        "Fri 15 May 2020",
         "In progress",
         f'href="{world.chapter.get_absolute_url()}"',
         f'href="{world.meeting.get_absolute_url()}"',
         "Pledged → In progress",
         # 03:00 UTC, read in Phnom Penh (UTC+7).
-        "2020-05-01 10:00 +07",
+        "Fri 1 May 2020, 10:00 Phnom Penh (UTC+7)",
         "Change log",
         "<code>status</code>: pledged → in_progress",
     ]:

@@ -12,6 +12,7 @@ import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
+from negotiations import moments
 from reminders.choices import ReminderStatus
 from reminders.models import Reminder
 from reminders.tasks import scan_reminders
@@ -122,10 +123,11 @@ def test_beat_down_for_a_day_sends_on_recovery_only_what_is_still_ahead(fta, sta
 
     assert set(counts.values()) == {1}
     missed = now.date() - dt.timedelta(days=3)
+    today = now.astimezone(fta.sok.zone).date()
     assert {subject for who, subject in counts if who == "sok"} == {
         "Still ahead",
         "Next week",
-        f"Deadline passed undone: Recently missed, due {missed:%a} {missed.day} {missed:%B}",
+        f"Deadline passed undone: Recently missed, due {moments.format_day(missed, today=today)}",
     }
     assert len(counts) == 6
 

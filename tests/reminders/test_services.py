@@ -6,6 +6,7 @@ import icalendar
 import pytest
 from django.core.management import call_command
 
+from negotiations import moments
 from negotiations.choices import MeetingKind
 from reminders import links, services
 from reminders.choices import Delivery, ReminderStatus
@@ -55,15 +56,20 @@ def test_meeting_reminder_reaches_each_member_in_their_own_zone_and_language(fta
     mail = by_recipient(sink.messages)
     assert set(mail) == {"sok", "li"}
     assert mail["sok"]["Subject"] == (
-        "Rules of Origin working group — video conference in 1 day, Tue 9 June 09:00 Phnom Penh"
+        "Rules of Origin working group — video conference in 1 day, "
+        "Tue 9 Jun, 09:00 Phnom Penh (UTC+7)"
     )
-    # Beijing sees its own hour, and Chinese day and month names.
+    # Beijing sees the meeting's clock and its own hour beside it, with Chinese day names.
+    assert "6月9日 星期二" in mail["li"]["Subject"]
+    assert "09:00 金边 (UTC+7)" in mail["li"]["Subject"]
     assert "10:00" in mail["li"]["Subject"]
-    assert "6月9日 星期二 10:00" in mail["li"]["Subject"]
+    assert "北京, UTC+8" in mail["li"]["Subject"]
     text, html, (calendar,) = parts(mail["sok"])
     # Each party's local time: Cambodia 09:00, China 10:00.
-    assert "Cambodia: Tue 9 June 09:00 Phnom Penh" in text
-    assert "China: Tue 9 June 10:00 Beijing" in text
+    assert "Cambodia: Tue 9 Jun, 09:00 Phnom Penh (UTC+7)" in text
+    assert "China: Tue 9 Jun, 10:00 Beijing (UTC+8)" in text
+    # The meeting as its page shows it, end included.
+    assert "Starts in 1 day: Tue 9 Jun, 09:00–11:00 Phnom Penh (UTC+7) · 02:00–04:00 UTC" in text
     url = links.meeting_url(meeting)
     assert url.startswith("https://tracker.example.org/")
     assert url.endswith(f"meetings/{meeting.pk}/")
@@ -137,7 +143,7 @@ def test_a_moved_meeting_moves_its_reminders_and_updates_the_calendar_entry(fta,
     run(meeting.starts_at - dt.timedelta(days=1))
 
     moved = by_recipient(sink.messages)["sok"]
-    assert "Thu 11 June 09:00 Phnom Penh" in moved["Subject"]
+    assert "Thu 11 Jun, 09:00 Phnom Penh (UTC+7)" in moved["Subject"]
     (old,) = parts(first)[2][0].walk("VEVENT")
     (new,) = parts(moved)[2][0].walk("VEVENT")
     assert str(new["UID"]) == str(old["UID"])
@@ -355,7 +361,10 @@ def test_an_escalation_tells_the_chief_negotiators_once(fta, sink):
     )
     text, html, calendars = parts(message)
     assert "only they can now resolve it" in text
-    assert "Target date: Fri 15 January." in text
+    # 2027's date says its year, unless 2027 is the year the reader is in.
+    today = point.escalated_at.astimezone(fta.chief.zone).date()
+    assert f"Target date: {moments.format_day(point.target_date, today=today)}." in text
+    assert "Fri 15 Jan" in text
     assert links.contested_point_url(point) in text
     assert f'href="{links.contested_point_url(point)}"' in html
     assert calendars == []
