@@ -12,6 +12,7 @@ from django.db.models import (
     CharField,
     Count,
     DateTimeField,
+    Exists,
     F,
     IntegerField,
     Max,
@@ -34,9 +35,10 @@ from negotiations.models import (
     Meeting,
     NegotiationRound,
 )
-from workinggroups.choices import UNRESOLVED_POINT_STATES, ChapterStatus, ContestedPointState
+from workinggroups.choices import ChapterStatus, ContestedPointState
 from workinggroups.models import Chapter, ChapterStatusChange, ContestedPoint
 from workinggroups.selectors import chapters_as_of, status_at
+from workinggroups.services import latest_today
 
 STATUSES = list(ChapterStatus)
 UPCOMING_DAYS = 30
@@ -49,36 +51,65 @@ LATEST_CHANGES = 10
 def chapter_states(chapters: QuerySet[Chapter], as_of: AsOf) -> QuerySet[Chapter]:
     """Annotate `status_at` and `contested_at`: as recorded now, or from the history then."""
     if as_of.is_now:
-        return chapters.with_contested().annotate(
-            status_at=F("status"), contested_at=F("is_contested")
-        )
+        # Contested by the same reading of the points' dates as the open-points panel, so that
+        # a chapter counts as contested exactly when the panel lists one of its points.
+        points = points_open_at(ContestedPoint.objects.filter(chapter=OuterRef("pk")), as_of)
+        return chapters.annotate(status_at=F("status"), contested_at=Exists(points))
     return chapters_as_of(chapters, as_of.moment).annotate(
         status_at=F("status_then"), contested_at=F("contested_then")
     )
 
 
-def points_open_at(points: QuerySet[ContestedPoint], as_of: AsOf) -> QuerySet[ContestedPoint]:
-    """Contested points that were open (or escalated) at the as-of point."""
-    if as_of.is_now:
-        return points.filter(state__in=UNRESOLVED_POINT_STATES)
-    return points.filter(opened_on__lte=as_of.day).filter(
-        Q(resolved_on__isnull=True) | Q(resolved_on__gt=as_of.day)
-    )
+def _point_day(as_of: AsOf) -> dt.date:
+    """The day against which a point's dates (opened, resolved) are read.
+
+    As of a past day, that day. Now, the latest day begun anywhere: the dates are typed
+    without a zone by people up to a day apart, and the services accept any day that has begun
+    somewhere, so a point opened or resolved today in Phnom Penh is open or resolved now for a
+    reader in Washington too, while a day still to come everywhere (legacy rows written before
+    the services refused them) is not yet reached.
+    """
+    return latest_today() if as_of.is_now else as_of.day
 
 
-def point_state_at(as_of: AsOf):
-    """A contested point's state at the as-of point: resolved from its resolution day,
-    escalated from the moment it was escalated, open before."""
-    if as_of.is_now:
-        return F("state")
-    escalated = Q(escalated_at__lte=as_of.moment) | Q(
+def _point_known(as_of: AsOf) -> Q:
+    """A contested point already opened at the as-of point."""
+    return Q(opened_on__lte=_point_day(as_of))
+
+
+def _point_resolved(as_of: AsOf) -> Q:
+    """A contested point resolved by the as-of point."""
+    return Q(resolved_on__lte=_point_day(as_of))
+
+
+def _point_escalated(as_of: AsOf) -> Q:
+    """A contested point escalated by the as-of point. An escalation dated later, even one
+    stored as escalated already (legacy rows dated in the future), is not yet made."""
+    return Q(escalated_at__lte=as_of.moment) | Q(
         # Escalated before the moment was recorded: the best that is known.
         escalated_at__isnull=True,
         state=ContestedPointState.ESCALATED,
     )
+
+
+def points_at(points: QuerySet[ContestedPoint], as_of: AsOf) -> QuerySet[ContestedPoint]:
+    """Contested points already opened at the as-of point, annotated `state_at`: what the
+    contested-points table lists. Its open and escalated rows are exactly `points_open_at`."""
+    return points.filter(_point_known(as_of)).annotate(state_at=point_state_at(as_of))
+
+
+def points_open_at(points: QuerySet[ContestedPoint], as_of: AsOf) -> QuerySet[ContestedPoint]:
+    """Contested points open (or escalated) at the as-of point, now as for any past point:
+    opened by then and not resolved by then, by their dates alone."""
+    return points.filter(_point_known(as_of)).exclude(_point_resolved(as_of))
+
+
+def point_state_at(as_of: AsOf):
+    """A contested point's state at the as-of point, now as for any past point: resolved from
+    its resolution day, escalated from the moment it was escalated, open before."""
     return Case(
-        When(resolved_on__lte=as_of.day, then=Value(ContestedPointState.RESOLVED.value)),
-        When(escalated, then=Value(ContestedPointState.ESCALATED.value)),
+        When(_point_resolved(as_of), then=Value(ContestedPointState.RESOLVED.value)),
+        When(_point_escalated(as_of), then=Value(ContestedPointState.ESCALATED.value)),
         default=Value(ContestedPointState.OPEN.value),
         output_field=CharField(),
     )
@@ -284,7 +315,8 @@ def open_points(points: QuerySet[ContestedPoint], as_of: AsOf) -> list[Contested
         .order_by("-is_overdue", F("target_date").asc(nulls_last=True), "pk")
     )
     for point in rows:
-        point.age_days = (as_of.day - point.opened_on).days
+        # Opened today on a calendar ahead of the reader's: a new point, not one of -1 days.
+        point.age_days = max(0, (as_of.day - point.opened_on).days)
     return rows
 
 

@@ -31,6 +31,7 @@ from negotiations.permissions import (
     can_view_agreement,
     visible_agreements,
 )
+from negotiations.services.outcome import outcome_refusal
 from workinggroups.models import (
     Chapter,
     ChapterStatusChange,
@@ -275,7 +276,9 @@ class MeetingView(AgreementScopeMixin, TemplateView):
         return super().get_context_data(
             meeting=meeting,
             working_groups=sorted(meeting.working_groups.all(), key=lambda g: (g.order, g.name)),
-            can_record=can_record_outcome(self.request.user, meeting),
+            # Only once it has started, and never for a cancelled one.
+            can_record=can_record_outcome(self.request.user, meeting)
+            and outcome_refusal(meeting) is None,
             can_create_commitment=can_create_commitment(self.request.user, meeting.agreement_id),
             status_changes=list(
                 ChapterStatusChange.objects.filter(meeting=meeting)
@@ -385,16 +388,12 @@ class ContestedPointListView(AgreementTableView):
     page_title = _("Contested points")
 
     def get_queryset(self):
-        day = self.as_of.day
+        # The same points, in the same state, as the dashboard's open points (plus resolved).
+        points = ContestedPoint.objects.filter(chapter__working_group__agreement=self.agreement)
         return (
-            ContestedPoint.objects.filter(
-                chapter__working_group__agreement=self.agreement, opened_on__lte=day
-            )
+            selectors.points_at(points, self.as_of)
             .select_related("chapter", "chapter__working_group", "owner")
-            .annotate(
-                is_overdue=selectors.point_overdue(day),
-                state_at=selectors.point_state_at(self.as_of),
-            )
+            .annotate(is_overdue=selectors.point_overdue(self.as_of.day))
             .order_by("-is_overdue", F("target_date").asc(nulls_last=True), "pk")
         )
 

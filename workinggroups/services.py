@@ -29,13 +29,57 @@ class EditConflict(Exception):
         self.current = current
 
 
-def _moment_of(*, negotiation_round, meeting):
-    """When a move made at this meeting or round happened, for "as of" views."""
+# Clocks disagree a little: a moment this close ahead of ours is taken as now, not refused.
+CLOCK_SKEW = dt.timedelta(minutes=1)
+
+# The zone where each calendar day begins first. A date is typed without a zone, by people at
+# the table in zones up to a day apart: only a day that has not begun even here is in the
+# future for everyone, so that is all a dateless check may refuse.
+EARLIEST_ZONE = dt.timezone(dt.timedelta(hours=14))
+
+
+def latest_today() -> dt.date:
+    """The latest calendar day that has begun anywhere; any later day is in the future."""
+    return timezone.localdate(timezone=EARLIEST_ZONE)
+
+
+def _today_for(meeting) -> dt.date:
+    """The last day that is not in the future for a date about `meeting` (or about nothing)."""
     if meeting is not None:
-        return meeting.ends_at
+        # The meeting's own calendar says which day it is for what was decided there.
+        return timezone.localdate(timezone=meeting.tzinfo)
+    return latest_today()
+
+
+def _moment_of(*, negotiation_round, meeting):
+    """When a move made at this meeting or round happened, for "as of" views: its end, or now
+    while it is still going on (the history never holds a moment still to come)."""
+    now = timezone.now()
+    if meeting is not None:
+        return min(meeting.ends_at, now)
     if negotiation_round is not None:
-        return dt.datetime.combine(negotiation_round.ends_on, dt.time(12, 0), tzinfo=dt.UTC)
-    return timezone.now()
+        end = dt.datetime.combine(negotiation_round.ends_on, dt.time(12, 0), tzinfo=dt.UTC)
+        return min(end, now)
+    return now
+
+
+def _check_not_ahead(*, negotiation_round, meeting, effective_at):
+    """Refuse a move dated later than now, or said to be made at a meeting or round that has
+    not started yet."""
+    errors = {}
+    now = timezone.now()
+    if effective_at is not None and effective_at > now + CLOCK_SKEW:
+        errors["effective_at"] = _("A status change cannot be dated in the future.")
+    if meeting is not None and meeting.starts_at > now:
+        errors["meeting"] = _(
+            "This meeting has not started yet: nothing can have been decided at it."
+        )
+    if negotiation_round is not None and negotiation_round.starts_on > latest_today():
+        errors["negotiation_round"] = _(
+            "This round has not started yet: nothing can have been decided at it."
+        )
+    if errors:
+        raise ValidationError(errors)
 
 
 def _check_context(*, agreement_id, negotiation_round, meeting):
@@ -94,6 +138,8 @@ def change_chapter_status(
 
     `expected_version` is the chapter version the person saw; if someone saved in between,
     `EditConflict` is raised and nothing changes. Moving backwards needs a note saying why.
+    The move takes effect at `effective_at`, else at the end of its meeting or round (now, while
+    that is going on); a moment in the future, or a meeting or round not yet started, is refused.
     """
     if to_status not in ChapterStatus.values:
         raise ValidationError({"to_status": _("Choose a valid status.")})
@@ -103,6 +149,9 @@ def change_chapter_status(
         agreement_id=chapter.working_group.agreement_id,
         negotiation_round=negotiation_round,
         meeting=meeting,
+    )
+    _check_not_ahead(
+        negotiation_round=negotiation_round, meeting=meeting, effective_at=effective_at
     )
     with transaction.atomic():
         current = read_current(Chapter, chapter.pk, expected_version)
@@ -147,7 +196,16 @@ def open_contested_point(
     opened_on: dt.date | None = None,
     positions: dict | None = None,
 ) -> ContestedPoint:
-    """Record a new disagreement in a chapter, with each party's position (party -> text)."""
+    """Record a new disagreement in a chapter, with each party's position (party -> text).
+
+    `opened_on` (today by default) may not be a day still to come."""
+    if opened_on is not None and opened_on > latest_today():
+        raise ValidationError(
+            {
+                "opened_on": _("A point cannot be opened on a day still to come (%(date)s).")
+                % {"date": opened_on.isoformat()}
+            }
+        )
     if raised_at is not None:
         _check_context(
             agreement_id=chapter.working_group.agreement_id,
@@ -182,9 +240,25 @@ def resolve_contested_point(
     by=None,
     resolution: str = "",
     resolved_on: dt.date | None = None,
+    meeting=None,
     expected_version: int | None = None,
 ) -> ContestedPoint:
-    """Close a contested point; the chapter stops being contested once none is left open."""
+    """Close a contested point; the chapter stops being contested once none is left open.
+
+    `resolved_on` (today by default) may not be a day still to come: on the calendar of
+    `meeting` when it was settled at one, else anywhere at all.
+    """
+    # A bare date has no zone. Settled at a meeting, the day is read on that meeting's calendar,
+    # the one its outcome is dated on; otherwise the person typing may sit anywhere from
+    # UTC-12 to UTC+14, so only a day that has begun nowhere yet (after today in UTC+14) is
+    # surely in the future, and only that is refused.
+    if resolved_on is not None and resolved_on > _today_for(meeting):
+        raise ValidationError(
+            {
+                "resolved_on": _("A point cannot be resolved on a day still to come (%(date)s).")
+                % {"date": resolved_on.isoformat()}
+            }
+        )
     with transaction.atomic():
         current = read_current(ContestedPoint, point.pk, expected_version)
         if current.state == ContestedPointState.RESOLVED:

@@ -4,9 +4,11 @@ import datetime as dt
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from negotiations.models import Meeting
+from negotiations.moments import format_moment
 from negotiations.services.commitments import create_commitment
 from workinggroups.services import (
     EditConflict,
@@ -28,8 +30,24 @@ class OutcomeRefused(Exception):
 
 
 def meeting_day(meeting: Meeting) -> dt.date:
-    """The meeting's last day, in its own time zone: when what it decided took effect."""
-    return meeting.ends_at.astimezone(meeting.tzinfo).date()
+    """The day what the meeting decided took effect, on its own calendar: its last day, or
+    today there while it is still going on (a decision is never dated ahead)."""
+    today = timezone.localdate(timezone=meeting.tzinfo)
+    return min(meeting.ends_at.astimezone(meeting.tzinfo).date(), today)
+
+
+def outcome_refusal(meeting: Meeting) -> str | None:
+    """Why no outcome can be recorded for this meeting (yet); None when it can."""
+    if meeting.is_cancelled:
+        return _("This meeting was cancelled: no outcome can be recorded for it.")
+    if meeting.starts_at > timezone.now():
+        start = format_moment(
+            meeting.starts_at, meeting.time_zone, viewer_zone=timezone.get_current_timezone()
+        )
+        return _(
+            "This meeting has not started yet: its outcome can be recorded from %(start)s."
+        ) % {"start": start}
+    return None
 
 
 def record_meeting_outcome(
@@ -48,8 +66,13 @@ def record_meeting_outcome(
     (point, resolution, expected_version), new points for `open_contested_point` (chapter, title,
     description, target_date, positions) and commitments for `create_commitment`. Every row is
     tried so that all refusals are reported at once; if any is refused, `OutcomeRefused` is
-    raised and the transaction is rolled back.
+    raised and the transaction is rolled back. A meeting that has not started, or was
+    cancelled, has no outcome: a ValidationError on `meeting` says so and nothing is saved.
     """
+    refusal = outcome_refusal(meeting)
+    if refusal:
+        code = "cancelled" if meeting.is_cancelled else "not_started"
+        raise ValidationError({"meeting": ValidationError(refusal, code=code)})
     day = meeting_day(meeting)
     errors = {}
     steps = [
@@ -61,7 +84,7 @@ def record_meeting_outcome(
         (
             "resolutions",
             resolutions,
-            lambda a: resolve_contested_point(by=by, resolved_on=day, **a),
+            lambda a: resolve_contested_point(by=by, resolved_on=day, meeting=meeting, **a),
         ),
         (
             "points",

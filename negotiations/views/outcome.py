@@ -1,7 +1,8 @@
 """A meeting's outcome, recorded on one screen: saved together, or not at all."""
 
 from django.contrib import messages
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext as _
@@ -17,6 +18,7 @@ from negotiations.forms import (
 )
 from negotiations.models import Meeting, Party
 from negotiations.services import OutcomeRefused, meeting_day, record_meeting_outcome
+from negotiations.services.outcome import outcome_refusal
 from workinggroups.choices import ChapterStatus, ContestedPointState
 from workinggroups.forms import add_validation_errors, people_of
 from workinggroups.models import Chapter, ContestedPoint
@@ -220,8 +222,12 @@ class OutcomeForms:
 
 @require_http_methods(["GET", "POST"])
 def meeting_outcome(request, pk):
-    """Record a meeting's outcome on one screen: saved together, or not at all."""
+    """Record a meeting's outcome on one screen, saved together or not at all; refused (409)
+    for a meeting not yet started or cancelled."""
     meeting = _meeting_for_outcome(request, pk)
+    refusal = outcome_refusal(meeting)
+    if refusal:
+        return _outcome_refused(request, meeting, refusal)
     if (
         request.method == "GET"
         and request.htmx
@@ -240,6 +246,9 @@ def meeting_outcome(request, pk):
             else:
                 try:
                     record_meeting_outcome(meeting=meeting, by=request.user, **rows)
+                except ValidationError as error:
+                    # Cancelled (or moved to a later start) while the screen was being filled in.
+                    return _outcome_refused(request, meeting, " ".join(error.messages))
                 except OutcomeRefused as refused:
                     forms.show_refusal(refused)
                     status = (
@@ -264,6 +273,19 @@ def meeting_outcome(request, pk):
         "negotiations/meeting_outcome.html",
         {"meeting": meeting, "forms": forms, "day": forms.day},
         status=status,
+    )
+
+
+def _outcome_refused(request, meeting, refusal):
+    """Say, in place of the screen, why this meeting has no outcome to record (yet)."""
+    if request.htmx:
+        # A row asked for in place: the refusal alone, which htmx leaves unswapped (409).
+        return HttpResponse(refusal, status=409, content_type="text/plain; charset=utf-8")
+    return render(
+        request,
+        "negotiations/meeting_outcome.html",
+        {"meeting": meeting, "refusal": refusal, "forms": None, "day": None},
+        status=409,
     )
 
 
