@@ -123,6 +123,37 @@ class Agreement(models.Model):
     def get_absolute_url(self):
         return reverse("dashboards:agreement", kwargs={"slug": self.slug})
 
+    # The day each status is reached; a status is not claimed without it.
+    MILESTONE_OF = {
+        AgreementStatus.CONCLUDED: ("concluded_on", _("Give the day the agreement was concluded.")),
+        AgreementStatus.SIGNED: ("signed_on", _("Give the day the agreement was signed.")),
+        AgreementStatus.IN_FORCE: (
+            "in_force_on",
+            _("Give the day the agreement entered into force."),
+        ),
+    }
+
+    def clean(self):
+        errors = {}
+        milestone, missing = self.MILESTONE_OF.get(self.status, (None, ""))
+        if milestone and not getattr(self, milestone):
+            errors[milestone] = missing
+        # Conclusion and signature are facts, recorded once they happened; entry into force
+        # may be fixed ahead.
+        today = timezone.localdate()
+        for field in ("concluded_on", "signed_on"):
+            day = getattr(self, field)
+            if day and day > today:
+                errors.setdefault(
+                    field, _("This day is still ahead: record it once it has happened.")
+                )
+        if self.short_name and self.short_name.strip():
+            clash = Agreement.objects.filter(short_name__iexact=self.short_name.strip())
+            if clash.exclude(pk=self.pk).exists():
+                errors["short_name"] = _("Another agreement already goes by this short name.")
+        if errors:
+            raise ValidationError(errors)
+
 
 class Delegation(models.Model):
     """A party's delegation to one agreement's negotiations, led by its chief negotiator."""

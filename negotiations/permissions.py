@@ -1,9 +1,10 @@
 """The one place that decides who may see and change what.
 
 Every view, form, admin action and API endpoint asks these functions; none decides on its own.
-Roles are held per agreement (`RoleAssignment`); a negotiator may change only the chapters,
-contested points and meetings of the working groups they are a member of; chief negotiators and
-the secretariat may change everything in their agreement; officials read; superusers may do
+Roles are held per agreement (`RoleAssignment`); a negotiator may change only the chapters and
+contested points of the working groups they are a member of, and record those groups' meetings'
+outcome; chief negotiators and the secretariat may change everything in their agreement (and
+set it up: its parties, structure, people and calendar); officials read; superusers may do
 everything. The secretariat also manages accounts and reads the audit trail.
 """
 
@@ -123,7 +124,7 @@ def roles_grantable(user, agreement_id) -> list[str]:
 
 
 def can_change_working_group(user, working_group) -> bool:
-    """May change the group's chapters, contested points and group meetings."""
+    """May change the group's chapters and contested points, and record its meetings' outcome."""
     if can_steer_agreement(user, working_group.agreement_id):
         return True
     return role_in(

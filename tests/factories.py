@@ -52,6 +52,8 @@ class AgreementFactory(factory.django.DjangoModelFactory):
     short_name = factory.Sequence(lambda n: f"FTA {n}")
     slug = factory.Sequence(lambda n: f"fta-{n}")
     status = "under_negotiation"
+    # Tests seat more parties than two at will; bilateral agreements say so.
+    kind = "plurilateral"
 
     @factory.post_generation
     def parties(self, create, extracted, **kwargs):

@@ -70,7 +70,7 @@ def meeting_post(agreement, **overrides):
     data = {
         "agreement": agreement.pk,
         "negotiation_round": "",
-        "kind": "working_group",
+        "kind": "intersessional",
         "title": "Rules of Origin, third session",
         "starts_at_0": "2026-06-08",
         "starts_at_1": "09:00",

@@ -36,10 +36,14 @@ class WorkingGroup(models.Model):
         ordering = ["agreement", "order", "name"]
         constraints = [
             models.UniqueConstraint(
-                fields=["agreement", "code"], name="one_working_group_code_per_agreement"
+                fields=["agreement", "code"],
+                name="one_working_group_code_per_agreement",
+                violation_error_message=_("Another working group of this agreement has this code."),
             ),
             models.UniqueConstraint(
-                fields=["agreement", "name"], name="one_working_group_name_per_agreement"
+                fields=["agreement", "name"],
+                name="one_working_group_name_per_agreement",
+                violation_error_message=_("Another working group of this agreement has this name."),
             ),
         ]
 
@@ -48,6 +52,17 @@ class WorkingGroup(models.Model):
 
     def get_absolute_url(self):
         return reverse("dashboards:working-group", kwargs={"pk": self.pk})
+
+    def clean(self):
+        # "Data Flows" and "data flows" are the same group to a reader.
+        errors = {}
+        others = WorkingGroup.objects.filter(agreement_id=self.agreement_id).exclude(pk=self.pk)
+        if self.name and others.filter(name__iexact=self.name.strip()).exists():
+            errors["name"] = _("Another working group of this agreement has this name.")
+        if self.code and others.filter(code__iexact=self.code.strip()).exists():
+            errors["code"] = _("Another working group of this agreement has this code.")
+        if errors:
+            raise ValidationError(errors)
 
 
 class Membership(models.Model):
@@ -130,7 +145,11 @@ class Chapter(models.Model):
         ordering = ["working_group__order", "order", "title"]
         constraints = [
             models.UniqueConstraint(
-                fields=["working_group", "title"], name="one_chapter_title_per_group"
+                fields=["working_group", "title"],
+                name="one_chapter_title_per_group",
+                violation_error_message=_(
+                    "This working group already has a chapter of this title."
+                ),
             ),
         ]
 

@@ -74,6 +74,11 @@ def add_delegation(
     )
     delegation.full_clean()
     with transaction.atomic():
+        seated = Delegation.objects.select_for_update().filter(agreement=agreement).count()
+        if agreement.kind == AgreementKind.BILATERAL and seated >= 2:
+            raise ValidationError(
+                {"party": _("A bilateral agreement has exactly two parties.")}, code="bilateral"
+            )
         delegation.save()
         record_create(instance=delegation, actor=by)
     return delegation
@@ -109,6 +114,12 @@ def remove_delegation(*, delegation: Delegation, by=None) -> None:
         or delegation.agreement.rounds.filter(host_party_id=party_id).exists()
         or delegation.agreement.meetings.filter(commitments__party_id=party_id).exists()
     )
+    remaining = Delegation.objects.filter(agreement_id=agreement_id).exclude(pk=delegation.pk)
+    if remaining.count() < 2:
+        raise ValidationError(
+            _("%(party)s cannot leave the table: an agreement has at least two parties.")
+            % {"party": delegation.party.name}
+        )
     if in_use:
         raise ValidationError(
             _(

@@ -8,6 +8,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from audit.services import record_create, record_update, snapshot
+from negotiations.choices import MeetingKind
 from negotiations.models import Agreement, Deadline, Meeting, NegotiationRound
 
 ROUND_FIELDS = ("number", "starts_on", "ends_on", "mode", "host_party", "location", "summary")
@@ -100,6 +101,15 @@ def _check_working_groups(agreement_id, working_groups) -> None:
         )
 
 
+def _check_groups_meet(kind, working_groups) -> None:
+    """A working-group meeting is a meeting of at least one group: otherwise nobody would be
+    told of it, and nobody could record its outcome but those who steer."""
+    if kind == MeetingKind.WORKING_GROUP and not working_groups:
+        raise ValidationError(
+            {"working_groups": _("Choose the working groups that meet at this meeting.")}
+        )
+
+
 def _set_working_groups(meeting: Meeting, working_groups, by, before_ids) -> None:
     ids = sorted(g.pk for g in working_groups)
     if ids == sorted(before_ids):
@@ -127,6 +137,7 @@ def create_meeting(*, agreement: Agreement, by=None, working_groups=(), **fields
     )
     working_groups = list(working_groups)
     _check_working_groups(agreement.pk, working_groups)
+    _check_groups_meet(fields.get("kind"), working_groups)
     with transaction.atomic():
         meeting = _save(Meeting(agreement=agreement), fields, by)
         if working_groups:
@@ -148,6 +159,7 @@ def update_meeting(*, meeting: Meeting, by=None, working_groups=None, **fields) 
         if working_groups is not None:
             working_groups = list(working_groups)
             _check_working_groups(meeting.agreement_id, working_groups)
+            _check_groups_meet(meeting.kind, working_groups)
             _set_working_groups(meeting, working_groups, by, before_ids)
     return meeting
 

@@ -147,7 +147,7 @@ def test_a_meeting_without_a_zone_takes_its_hosts_capital():
     assert zone_for(time_zone="", host_party=host) == "Asia/Yangon"
     meeting = create_meeting(
         agreement=agreement,
-        kind="working_group",
+        kind="intersessional",
         title="Rules of Origin, third meeting",
         host_party=host,
         time_zone="",
@@ -174,6 +174,19 @@ def test_a_meeting_never_takes_another_agreements_working_group():
             ends_at=meeting.ends_at,
             working_groups=[foreign],
         )
+
+
+def test_a_working_group_meeting_names_the_groups_that_meet():
+    agreement = AgreementFactory()
+    with pytest.raises(ValidationError) as refused:
+        create_meeting(
+            agreement=agreement,
+            kind="working_group",
+            title="Nobody's meeting",
+            starts_at=dt.datetime(2027, 1, 1, 2, tzinfo=dt.UTC),
+            ends_at=dt.datetime(2027, 1, 1, 4, tzinfo=dt.UTC),
+        )
+    assert "working_groups" in refused.value.message_dict
 
 
 def test_a_meeting_that_ends_before_it_starts_is_refused():
@@ -264,3 +277,52 @@ def test_a_chapter_with_history_or_a_group_with_chapters_cannot_be_removed():
     delete_chapter(chapter=fresh)
     delete_working_group(working_group=fresh.working_group)
     assert not WorkingGroup.objects.filter(pk=fresh.working_group_id).exists()
+
+
+def test_a_working_groups_name_and_code_are_its_own_whatever_their_case():
+    from workinggroups.services import create_working_group
+
+    agreement = AgreementFactory()
+    create_working_group(agreement=agreement, name="Data Flows", code="DF")
+    with pytest.raises(ValidationError) as refused:
+        create_working_group(agreement=agreement, name="data flows", code="df")
+    assert refused.value.message_dict == {
+        "name": ["Another working group of this agreement has this name."],
+        "code": ["Another working group of this agreement has this code."],
+    }
+
+
+def test_a_chapter_title_taken_in_its_group_is_refused_in_words():
+    from workinggroups.services import create_chapter
+
+    chapter = ChapterFactory(title="Rules of Origin")
+    with pytest.raises(ValidationError) as refused:
+        create_chapter(working_group=chapter.working_group, title="Rules of Origin")
+    assert "already has a chapter of this title" in str(refused.value)
+
+
+def test_an_agreement_claims_no_status_without_its_day_and_no_short_name_twice():
+    from negotiations.services import update_agreement
+
+    agreement = AgreementFactory(short_name="MEPA")
+    with pytest.raises(ValidationError) as refused:
+        update_agreement(agreement=agreement, status="in_force")
+    assert "in_force_on" in refused.value.message_dict
+    with pytest.raises(ValidationError) as refused:
+        update_agreement(agreement=agreement, concluded_on=dt.date(2999, 1, 1))
+    assert "concluded_on" in refused.value.message_dict
+    with pytest.raises(ValidationError) as refused:
+        create_agreement(by=UserFactory(), name="Another", short_name="mepa")
+    assert "short_name" in refused.value.message_dict
+
+
+def test_a_bilateral_keeps_two_parties_and_no_agreement_drops_below_two():
+    from negotiations.services import add_delegation, remove_delegation
+
+    agreement = AgreementFactory(kind="bilateral")  # two parties, as the factory seats
+    with pytest.raises(ValidationError):
+        add_delegation(agreement=agreement, party=PartyFactory())
+    with pytest.raises(ValidationError) as refused:
+        remove_delegation(delegation=agreement.delegations.first())
+    assert "at least two parties" in str(refused.value)
+    assert agreement.delegations.count() == 2
