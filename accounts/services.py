@@ -128,11 +128,43 @@ def _refuse_if_already_in(agreement, user, role, party, working_groups) -> None:
         )
 
 
-def update_person(*, agreement, user, by, role: str, party=None, working_groups=()) -> None:
-    """Change a person's role, party and working groups in the agreement (the person page)."""
+def person_fingerprint(agreement, user) -> str:
+    """What the person page saw of someone's place in the agreement: role, party, seats."""
+    from workinggroups.services import fingerprint
+
+    assignment = RoleAssignment.objects.get(agreement=agreement, user=user)
+    return fingerprint(assignment, **_seats_of(agreement, user))
+
+
+def _seats_of(agreement, user) -> dict:
+    seats = Membership.objects.filter(user=user, working_group__agreement=agreement)
+    return {"seats": sorted(seats.values_list("working_group_id", flat=True))}
+
+
+def update_person(
+    *,
+    agreement,
+    user,
+    by,
+    role: str,
+    party=None,
+    working_groups=(),
+    expected_fingerprint: str | None = None,
+) -> None:
+    """Change a person's role, party and working groups in the agreement (the person page);
+    refused with `EditConflict` if someone changed them since the page was opened."""
+    from workinggroups.services import read_unchanged
+
     with transaction.atomic():
-        if not RoleAssignment.objects.filter(agreement=agreement, user=user).exists():
+        assignment = RoleAssignment.objects.filter(agreement=agreement, user=user).first()
+        if assignment is None:
             raise ValidationError(_("This person has no role in this agreement."))
+        read_unchanged(
+            RoleAssignment,
+            assignment.pk,
+            expected_fingerprint,
+            lambda current: _seats_of(agreement, user),
+        )
         _apply(
             agreement=agreement,
             user=user,

@@ -2,6 +2,8 @@
 
 import copy
 import datetime as dt
+import hashlib
+import json
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -104,6 +106,26 @@ def read_current(model, pk, expected_version):
     longer the version the person saw (`expected_version`, when given)."""
     current = model.objects.select_for_update().get(pk=pk)
     if expected_version is not None and current.version != expected_version:
+        raise EditConflict(current)
+    return current
+
+
+def fingerprint(instance, **extra) -> str:
+    """A short digest of the record as saved (and of `extra`, such as its many-to-many
+    choices): what an edit form saw, so that a record without a version column can still
+    refuse a save based on an older state."""
+    state = {**snapshot(instance), **extra}
+    return hashlib.sha256(json.dumps(state, sort_keys=True, default=str).encode()).hexdigest()[:20]
+
+
+def read_unchanged(model, pk, expected_fingerprint, extra=None):
+    """The row as saved now, locked where the database can; `EditConflict` if it is no longer
+    what the person saw (`expected_fingerprint`, when given). `extra(row)` adds what the
+    fingerprint covers beyond the row's own columns."""
+    current = model.objects.select_for_update().get(pk=pk)
+    if expected_fingerprint and expected_fingerprint != fingerprint(
+        current, **(extra(current) if extra else {})
+    ):
         raise EditConflict(current)
     return current
 
@@ -393,10 +415,16 @@ def create_working_group(
 
 
 def update_working_group(
-    *, working_group: WorkingGroup, by=None, name: str, code: str, order: int | None = None
+    *,
+    working_group: WorkingGroup,
+    by=None,
+    name: str,
+    code: str,
+    order: int | None = None,
+    expected_fingerprint: str | None = None,
 ) -> WorkingGroup:
     with transaction.atomic():
-        current = WorkingGroup.objects.select_for_update().get(pk=working_group.pk)
+        current = read_unchanged(WorkingGroup, working_group.pk, expected_fingerprint)
         before = snapshot(current)
         current.name, current.code = name.strip(), code.strip().upper()
         if order is not None:

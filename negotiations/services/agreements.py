@@ -85,10 +85,17 @@ def add_delegation(
 
 
 def update_delegation(
-    *, delegation: Delegation, by=None, head_name: str = "", head_title: str = ""
+    *,
+    delegation: Delegation,
+    by=None,
+    head_name: str = "",
+    head_title: str = "",
+    expected_fingerprint: str | None = None,
 ) -> Delegation:
+    from workinggroups.services import read_unchanged
+
     with transaction.atomic():
-        current = Delegation.objects.select_for_update().get(pk=delegation.pk)
+        current = read_unchanged(Delegation, delegation.pk, expected_fingerprint)
         before = snapshot(current)
         current.head_name, current.head_title = head_name.strip(), head_title.strip()
         current.full_clean()
@@ -266,12 +273,18 @@ AGREEMENT_FIELDS = (
 )
 
 
-def update_agreement(*, agreement: Agreement, by=None, **fields) -> Agreement:
+def update_agreement(
+    *, agreement: Agreement, by=None, expected_fingerprint: str | None = None, **fields
+) -> Agreement:
+    """Change the agreement's details; refused with `EditConflict` if someone saved it since
+    the person's form was opened (`expected_fingerprint`, from workinggroups.services)."""
+    from workinggroups.services import read_unchanged
+
     unknown = set(fields) - set(AGREEMENT_FIELDS)
     if unknown:
         raise TypeError(f"update_agreement() got unexpected fields: {sorted(unknown)}")
     with transaction.atomic():
-        current = Agreement.objects.select_for_update().get(pk=agreement.pk)
+        current = read_unchanged(Agreement, agreement.pk, expected_fingerprint)
         before = snapshot(current)
         for name, value in fields.items():
             setattr(current, name, value.strip() if isinstance(value, str) else value)

@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from audit.services import record_create, record_update, snapshot
 from negotiations.choices import MeetingKind
 from negotiations.models import Agreement, Deadline, Meeting, NegotiationRound
+from workinggroups.services import fingerprint, read_unchanged
 
 ROUND_FIELDS = ("number", "starts_on", "ends_on", "mode", "host_party", "location", "summary")
 MEETING_FIELDS = (
@@ -44,12 +45,23 @@ def zone_for(*, time_zone: str | None, host_party=None, negotiation_round=None) 
     return host.capital_time_zone if host is not None else "UTC"
 
 
-def _save(instance, fields: dict, by, *, extra_check=None):
-    """Validate and save a new or changed record with its audit entry."""
+def meeting_fingerprint(meeting: Meeting) -> str:
+    """What a meeting's edit form saw: its columns and the working groups that meet."""
+    return fingerprint(meeting, **_meeting_extra(meeting))
+
+
+def _meeting_extra(meeting: Meeting) -> dict:
+    return {"working_groups": sorted(meeting.working_groups.values_list("pk", flat=True))}
+
+
+def _save(instance, fields: dict, by, *, extra_check=None, expected_fingerprint=None):
+    """Validate and save a new or changed record with its audit entry; a change is refused
+    with `EditConflict` if the record is no longer what the person saw."""
     with transaction.atomic():
         before = None
         if instance.pk:
-            current = type(instance).objects.select_for_update().get(pk=instance.pk)
+            extra = _meeting_extra if isinstance(instance, Meeting) else None
+            current = read_unchanged(type(instance), instance.pk, expected_fingerprint, extra)
             before = snapshot(current)
             instance = current
         for name, value in fields.items():
@@ -83,8 +95,19 @@ def create_round(*, agreement: Agreement, by=None, **fields) -> NegotiationRound
     return _save(NegotiationRound(agreement=agreement), fields, by)
 
 
-def update_round(*, negotiation_round: NegotiationRound, by=None, **fields) -> NegotiationRound:
-    return _save(negotiation_round, _only(fields, ROUND_FIELDS, "update_round()"), by)
+def update_round(
+    *,
+    negotiation_round: NegotiationRound,
+    by=None,
+    expected_fingerprint: str | None = None,
+    **fields,
+) -> NegotiationRound:
+    return _save(
+        negotiation_round,
+        _only(fields, ROUND_FIELDS, "update_round()"),
+        by,
+        expected_fingerprint=expected_fingerprint,
+    )
 
 
 # --- Meetings ----------------------------------------------------------------------------------
@@ -145,7 +168,14 @@ def create_meeting(*, agreement: Agreement, by=None, working_groups=(), **fields
     return meeting
 
 
-def update_meeting(*, meeting: Meeting, by=None, working_groups=None, **fields) -> Meeting:
+def update_meeting(
+    *,
+    meeting: Meeting,
+    by=None,
+    working_groups=None,
+    expected_fingerprint: str | None = None,
+    **fields,
+) -> Meeting:
     fields = _only(fields, MEETING_FIELDS, "update_meeting()")
     if "time_zone" in fields or "host_party" in fields:
         fields["time_zone"] = zone_for(
@@ -155,7 +185,7 @@ def update_meeting(*, meeting: Meeting, by=None, working_groups=None, **fields) 
         )
     with transaction.atomic():
         before_ids = list(meeting.working_groups.values_list("pk", flat=True))
-        meeting = _save(meeting, fields, by)
+        meeting = _save(meeting, fields, by, expected_fingerprint=expected_fingerprint)
         if working_groups is not None:
             working_groups = list(working_groups)
             _check_working_groups(meeting.agreement_id, working_groups)
@@ -190,6 +220,14 @@ def create_deadline(*, agreement: Agreement, by=None, **fields) -> Deadline:
     return _save(Deadline(agreement=agreement), fields, by, extra_check=_check_set_at)
 
 
-def update_deadline(*, deadline: Deadline, by=None, **fields) -> Deadline:
+def update_deadline(
+    *, deadline: Deadline, by=None, expected_fingerprint: str | None = None, **fields
+) -> Deadline:
     fields = _deadline_fields(_only(fields, DEADLINE_FIELDS, "update_deadline()"))
-    return _save(deadline, fields, by, extra_check=_check_set_at)
+    return _save(
+        deadline,
+        fields,
+        by,
+        extra_check=_check_set_at,
+        expected_fingerprint=expected_fingerprint,
+    )
