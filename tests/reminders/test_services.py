@@ -61,9 +61,8 @@ def test_meeting_reminder_reaches_each_member_in_their_own_zone_and_language(fta
     )
     # Beijing sees the meeting's clock and its own hour beside it, with Chinese day names.
     assert "6月9日 星期二" in mail["li"]["Subject"]
-    assert "09:00 金边 (UTC+7)" in mail["li"]["Subject"]
-    assert "10:00" in mail["li"]["Subject"]
-    assert "北京, UTC+8" in mail["li"]["Subject"]
+    assert "09:00 金边时间（UTC+7）" in mail["li"]["Subject"]
+    assert "10:00 您的时间（北京，UTC+8）" in mail["li"]["Subject"]
     text, html, (calendar,) = parts(mail["sok"])
     # Each party's local time: Cambodia 09:00, China 10:00.
     assert "Cambodia: Tue 9 Jun, 09:00 Phnom Penh (UTC+7)" in text
