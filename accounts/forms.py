@@ -86,6 +86,8 @@ class PersonRoleForm(forms.Form):
     working_groups = WorkingGroupChoiceField(
         queryset=None, required=False, label=_("Working groups")
     )
+    # The fingerprint of the person's place as the page showed it (see the person page).
+    seen = forms.CharField(required=False, widget=forms.HiddenInput)
 
     def __init__(self, *args, agreement, roles, **kwargs):
         from negotiations.choices import Role
@@ -121,6 +123,8 @@ class InviteForm(PersonRoleForm):
         help_text=_("Their reminders and times are shown in this zone; they may change it later."),
     )
     language = forms.ChoiceField(label=_("Language of their emails and pages"))
+    # A new person: there is nobody's earlier edit to guard against.
+    seen = None
 
     field_order = [
         "email",

@@ -23,9 +23,11 @@ from accounts.forms import InviteForm, PersonRoleForm
 from accounts.tables import PersonTable
 from accounts.tokens import InvalidInvitation, user_for_token
 from negotiations import permissions
+from negotiations.forms.schedule import refuse_stale, watch
 from negotiations.models import Agreement, RoleAssignment
 from workinggroups.forms import add_validation_errors
 from workinggroups.models import Membership
+from workinggroups.services import EditConflict
 
 PER_PAGE = 50
 
@@ -155,7 +157,10 @@ def person(request, slug, user_pk):
         agreement=agreement,
         roles=roles,
     )
+    if may_change:
+        watch(form, services.person_fingerprint(agreement, user))
     back = reverse("accounts:person", kwargs={"slug": agreement.slug, "user_pk": user.pk})
+    status = 400 if form.is_bound else 200
     if action == "remove":
         try:
             services.remove_person(agreement=agreement, user=user, by=request.user)
@@ -187,7 +192,23 @@ def person(request, slug, user_pk):
                 role=data["role"],
                 party=data["party"],
                 working_groups=data["working_groups"],
+                expected_fingerprint=data["seen"] or None,
             )
+        except EditConflict as error:
+            current = error.current
+            saved = {
+                "role": current.role,
+                "party": current.party_id,
+                "working_groups": list(
+                    Membership.objects.filter(user=user, working_group__agreement=agreement)
+                    .order_by("working_group_id")
+                    .values_list("working_group_id", flat=True)
+                ),
+            }
+            refuse_stale(
+                form, saved=saved, fingerprint=services.person_fingerprint(agreement, user)
+            )
+            status = 409
         except ValidationError as error:
             add_validation_errors(form, error)
         else:
@@ -206,7 +227,7 @@ def person(request, slug, user_pk):
             "may_change": may_change,
             "form": form if may_change else None,
         },
-        status=400 if form.is_bound else 200,
+        status=status,
     )
 
 

@@ -9,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.forms import TimeZoneField
 from negotiations.choices import AgreementKind, AgreementStatus
+from negotiations.forms.schedule import seen_field
 from negotiations.models import Agreement, Party
 from negotiations.permissions import visible_agreements
 from negotiations.services import Structure
@@ -88,6 +89,7 @@ class AgreementSettingsForm(AgreementDetailsForm):
     concluded_on = forms.DateField(label=_("Concluded on"), required=False, widget=DATE_INPUT)
     signed_on = forms.DateField(label=_("Signed on"), required=False, widget=DATE_INPUT)
     in_force_on = forms.DateField(label=_("In force on"), required=False, widget=DATE_INPUT)
+    seen = seen_field()
 
     field_order = [
         "name",
@@ -177,6 +179,7 @@ class PartyForm(forms.Form):
     )
     head_name = forms.CharField(label=_("Head of delegation"), required=False, max_length=200)
     head_title = forms.CharField(label=_("Their title"), required=False, max_length=300)
+    seen = seen_field()
 
     NEW_FIELDS = ("new_name", "new_code", "new_time_zone")
 
@@ -307,6 +310,7 @@ class DelegationForm(forms.Form):
 
     head_name = forms.CharField(label=_("Head of delegation"), required=False, max_length=200)
     head_title = forms.CharField(label=_("Their title"), required=False, max_length=300)
+    seen = seen_field()
 
 
 # --- The structure editor: one small form per action ---------------------------------------
@@ -360,6 +364,7 @@ class AddWorkingGroupForm(AgreementObjectsForm):
 
 class RenameWorkingGroupForm(AddWorkingGroupForm):
     group = _group_field()
+    seen = seen_field()
 
 
 class RemoveWorkingGroupForm(AgreementObjectsForm):

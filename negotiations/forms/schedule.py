@@ -1,8 +1,11 @@
 """Forms for the negotiation's calendar: rounds, meetings and deadlines. They check what was
 typed, and say so on the field concerned; the services decide and save."""
 
+import datetime as dt
+
 from django import forms
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from accounts.forms import TimeZoneField
@@ -23,6 +26,109 @@ from negotiations.services import in_zone, zone_for
 from workinggroups.forms import STALE_CHOICE, TEXT_MAX_LENGTH
 
 TITLE_MAX_LENGTH = 200
+
+
+# --- Edits refused when the record changed meanwhile --------------------------------------------
+
+
+def seen_field():
+    """The fingerprint of the record as the form showed it, so that a save based on an older
+    state is refused instead of overwriting someone else's change."""
+    return forms.CharField(required=False, widget=forms.HiddenInput)
+
+
+def watch(form, fingerprint: str) -> None:
+    """Make an edit form carry what it showed: the record's fingerprint, and each field's
+    starting value (so that after a conflict the fields left alone take the saved values)."""
+    form.fields["seen"].initial = fingerprint
+    for name, field in form.fields.items():
+        if name != "seen":
+            field.show_hidden_initial = True
+
+
+def _raw(value):
+    """A value as a form posts it."""
+    if value is None or value is False:
+        return ""
+    if value is True:
+        return "on"
+    if hasattr(value, "pk"):
+        return str(value.pk)
+    if isinstance(value, dt.time):
+        return value.strftime("%H:%M")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return str(value)
+
+
+def _choice_label(choices, value) -> str:
+    for key, label in choices:
+        if isinstance(label, list | tuple):
+            found = _choice_label(label, value)
+            if found is not None:
+                return found
+        elif str(key) == str(value):
+            return str(label)
+    return None
+
+
+def _shown(field, value) -> str:
+    """A saved value as the person reads it."""
+    if value in (None, "", [], ()):
+        return "—"
+    if isinstance(field, forms.ModelMultipleChoiceField):
+        pks = [getattr(item, "pk", item) for item in value]
+        return ", ".join(field.label_from_instance(o) for o in field.queryset.filter(pk__in=pks))
+    if isinstance(field, forms.ModelChoiceField):
+        chosen = value if hasattr(value, "pk") else field.queryset.filter(pk=value).first()
+        return field.label_from_instance(chosen) if chosen is not None else "—"
+    if isinstance(field, forms.BooleanField):
+        return gettext("yes") if value else gettext("no")
+    if isinstance(field, forms.ChoiceField):
+        return _choice_label(field.choices, value) or str(value)
+    if isinstance(value, dt.time):
+        return value.strftime("%H:%M")
+    if isinstance(value, dt.date):
+        return value.isoformat()
+    return str(value)
+
+
+def refuse_stale(form, *, saved: dict, fingerprint: str) -> None:
+    """Refuse a save because the record changed meanwhile: say which saved values differ from
+    what was typed, keep this person's changes laid over the saved values (the fields they
+    left alone take the saved ones) and start from the saved state, so that saving again
+    applies theirs on top. `saved` holds the record's values as the form's initial would."""
+    changed = set(form.changed_data)
+    data = form.data.copy()
+    differ = []
+    for name, field in form.fields.items():
+        if name == "seen" or name not in saved:
+            continue
+        bound, value = form[name], saved[name]
+        if field.has_changed(value, bound.data):
+            differ.append(
+                gettext("%(field)s: %(value)s")
+                % {"field": field.label, "value": _shown(field, value)}
+            )
+        if isinstance(value, list | tuple):
+            raw = [_raw(item) for item in value]
+            if name not in changed:
+                data.setlist(bound.html_name, raw)
+            data.setlist(bound.html_initial_name, raw)
+            continue
+        if name not in changed:
+            data[bound.html_name] = _raw(value)
+        data[bound.html_initial_name] = _raw(value)
+    data[form.add_prefix("seen")] = fingerprint
+    form.data = data
+    form.add_error(
+        None,
+        gettext(
+            "Not saved: someone changed this meanwhile. Saved now: %(saved)s. Yours is kept "
+            "below; save again to apply it on top."
+        )
+        % {"saved": "; ".join(differ) or gettext("the same as yours")},
+    )
 
 
 class RoundForm(forms.Form):
@@ -58,27 +164,31 @@ class RoundForm(forms.Form):
         max_length=TEXT_MAX_LENGTH,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
+    seen = seen_field()
 
     def __init__(self, *args, agreement, negotiation_round=None, **kwargs):
         self.agreement = agreement
         self.negotiation_round = negotiation_round
         if negotiation_round is not None:
-            kwargs.setdefault("initial", {}).update(
-                {
-                    "number": negotiation_round.number,
-                    "starts_on": negotiation_round.starts_on,
-                    "ends_on": negotiation_round.ends_on,
-                    "mode": negotiation_round.mode,
-                    "host_party": negotiation_round.host_party_id,
-                    "location": negotiation_round.location,
-                    "summary": negotiation_round.summary,
-                }
-            )
+            kwargs.setdefault("initial", {}).update(self.initial_of(negotiation_round))
         super().__init__(*args, **kwargs)
         self.fields["host_party"].queryset = parties_of(agreement.pk)
         if negotiation_round is not None:
             self.fields["number"].required = True
             self.fields["number"].help_text = ""
+
+    @staticmethod
+    def initial_of(negotiation_round) -> dict:
+        """The round's saved values, as the form starts from them."""
+        return {
+            "number": negotiation_round.number,
+            "starts_on": negotiation_round.starts_on,
+            "ends_on": negotiation_round.ends_on,
+            "mode": negotiation_round.mode,
+            "host_party": negotiation_round.host_party_id,
+            "location": negotiation_round.location,
+            "summary": negotiation_round.summary,
+        }
 
     def clean(self):
         data = super().clean()
@@ -173,6 +283,7 @@ class MeetingForm(forms.Form):
         max_length=TEXT_MAX_LENGTH,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
+    seen = seen_field()
 
     # Refusals the services name by model field, shown on the form field that stands for it.
     ALIASES = {"starts_at": "start_time", "ends_at": "end_time"}
@@ -181,7 +292,7 @@ class MeetingForm(forms.Form):
         self.agreement = agreement
         self.meeting = meeting
         if meeting is not None:
-            kwargs.setdefault("initial", {}).update(self._initial_of(meeting))
+            kwargs.setdefault("initial", {}).update(self.initial_of(meeting))
         super().__init__(*args, **kwargs)
         fields = self.fields
         fields["negotiation_round"].queryset = rounds_of(agreement.pk)
@@ -199,7 +310,8 @@ class MeetingForm(forms.Form):
             )
 
     @staticmethod
-    def _initial_of(meeting) -> dict:
+    def initial_of(meeting) -> dict:
+        """The meeting's saved values, as the form starts from them."""
         # Shown back as the meeting's own clock reads them, not the editor's.
         starts = timezone.localtime(meeting.starts_at, meeting.tzinfo)
         ends = timezone.localtime(meeting.ends_at, meeting.tzinfo)
@@ -295,24 +407,28 @@ class DeadlineForm(forms.Form):
     )
     done = forms.BooleanField(label=_("Done"), required=False)
     done_on = forms.DateField(label=_("Done on"), required=False, widget=DATE_INPUT)
+    seen = seen_field()
 
     def __init__(self, *args, agreement, deadline=None, **kwargs):
         if deadline is not None:
-            kwargs.setdefault("initial", {}).update(
-                {
-                    "working_group": deadline.working_group_id,
-                    "title": deadline.title,
-                    "due_on": deadline.due_on,
-                    "set_at": deadline.set_at_id,
-                    "done": deadline.done,
-                    "done_on": deadline.done_on,
-                }
-            )
+            kwargs.setdefault("initial", {}).update(self.initial_of(deadline))
         super().__init__(*args, **kwargs)
         self.fields["working_group"].queryset = groups_of(agreement.pk)
         self.fields["working_group"].label_from_instance = group_label
         self.fields["set_at"].queryset = meetings_of(agreement.pk)
         self.fields["set_at"].label_from_instance = meeting_label
+
+    @staticmethod
+    def initial_of(deadline) -> dict:
+        """The deadline's saved values, as the form starts from them."""
+        return {
+            "working_group": deadline.working_group_id,
+            "title": deadline.title,
+            "due_on": deadline.due_on,
+            "set_at": deadline.set_at_id,
+            "done": deadline.done,
+            "done_on": deadline.done_on,
+        }
 
     def clean(self):
         data = super().clean()

@@ -8,6 +8,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from negotiations.forms import DeadlineForm, MeetingForm, RoundForm, show_refusal
+from negotiations.forms.schedule import refuse_stale, watch
 from negotiations.services import (
     cancel_meeting,
     create_deadline,
@@ -17,6 +18,7 @@ from negotiations.services import (
     update_meeting,
     update_round,
 )
+from negotiations.services.schedule import meeting_fingerprint
 from negotiations.views.access import (
     agreement_to_manage,
     deadline_to_manage,
@@ -24,23 +26,33 @@ from negotiations.views.access import (
     posted,
     round_to_manage,
 )
+from workinggroups.services import EditConflict, fingerprint
 
 
-def _form_page(request, form, *, save, template, context, aliases=None):
+def _form_page(request, form, *, save, template, context, aliases=None, saved_state=None):
     """A form page: a valid POST is saved by `save()` (a service call), which returns the
     success message and where to go next; a refusal is shown on the form, which comes back
-    with 400 (200 when first shown)."""
+    with 400 (200 when first shown), or 409 when someone changed the record meanwhile
+    (`saved_state(current)` gives its saved values and fingerprint)."""
+    status = 400 if form.is_bound else 200
     if form.is_bound and form.is_valid():
         try:
             message, target = save()
+        except EditConflict as error:
+            saved, now = saved_state(error.current)
+            refuse_stale(form, saved=saved, fingerprint=now)
+            status = 409
         except ValidationError as error:
             show_refusal(form, error, aliases)
         else:
             messages.success(request, message)
             return redirect(target)
-    return render(
-        request, template, {"form": form, **context}, status=400 if form.is_bound else 200
-    )
+    return render(request, template, {"form": form, **context}, status=status)
+
+
+def _seen(form) -> str | None:
+    """The fingerprint the form was opened with; None from a page that did not send one."""
+    return form.cleaned_data.get("seen") or None
 
 
 # --- Rounds ------------------------------------------------------------------------------------
@@ -73,16 +85,21 @@ def round_update(request, pk):
     negotiation_round = round_to_manage(request, pk)
     agreement = negotiation_round.agreement
     form = RoundForm(posted(request), agreement=agreement, negotiation_round=negotiation_round)
+    watch(form, fingerprint(negotiation_round))
     return _form_page(
         request,
         form,
         save=lambda: _round_saved(
             update_round(
-                negotiation_round=negotiation_round, by=request.user, **form.service_fields()
+                negotiation_round=negotiation_round,
+                by=request.user,
+                expected_fingerprint=_seen(form),
+                **form.service_fields(),
             )
         ),
         template="negotiations/round_form.html",
         context={"agreement": agreement, "negotiation_round": negotiation_round},
+        saved_state=lambda current: (RoundForm.initial_of(current), fingerprint(current)),
     )
 
 
@@ -120,12 +137,14 @@ def meeting_update(request, pk):
     meeting = meeting_to_manage(request, pk)
     agreement = meeting.agreement
     form = MeetingForm(posted(request), agreement=agreement, meeting=meeting)
+    watch(form, meeting_fingerprint(meeting))
 
     def save():
         saved = update_meeting(
             meeting=meeting,
             by=request.user,
             working_groups=form.cleaned_data["working_groups"],
+            expected_fingerprint=_seen(form),
             **form.service_fields(),
         )
         return _("Meeting saved."), saved
@@ -137,6 +156,7 @@ def meeting_update(request, pk):
         template="negotiations/meeting_form.html",
         context={"agreement": agreement, "meeting": meeting},
         aliases=MeetingForm.ALIASES,
+        saved_state=lambda current: (MeetingForm.initial_of(current), meeting_fingerprint(current)),
     )
 
 
@@ -187,9 +207,15 @@ def deadline_update(request, pk):
     deadline = deadline_to_manage(request, pk)
     agreement = deadline.agreement
     form = DeadlineForm(posted(request), agreement=agreement, deadline=deadline)
+    watch(form, fingerprint(deadline))
 
     def save():
-        update_deadline(deadline=deadline, by=request.user, **form.service_fields())
+        update_deadline(
+            deadline=deadline,
+            by=request.user,
+            expected_fingerprint=_seen(form),
+            **form.service_fields(),
+        )
         return _("Deadline saved."), agreement
 
     return _form_page(
@@ -198,4 +224,5 @@ def deadline_update(request, pk):
         save=save,
         template="negotiations/deadline_form.html",
         context={"agreement": agreement, "deadline": deadline},
+        saved_state=lambda current: (DeadlineForm.initial_of(current), fingerprint(current)),
     )

@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from negotiations import permissions
+from negotiations.forms.schedule import refuse_stale, watch
 from negotiations.models import Agreement, Party
 from negotiations.services import (
     AGREEMENT_FIELDS,
@@ -41,6 +42,7 @@ from secretariat.forms import (
     StructureChoiceForm,
 )
 from workinggroups.forms import add_validation_errors
+from workinggroups.services import EditConflict, fingerprint
 
 PARTIES_PREFIX = "parties"
 
@@ -277,7 +279,9 @@ def agreement_settings(request, slug):
         initial=initial,
         agreement=agreement,
     )
+    watch(form, fingerprint(agreement))
     lead_form = LeadTimesForm(request.POST if posted_lead_times else None, initial=lead_initial)
+    status = 400 if request.method == "POST" else 200
     if posted_lead_times and lead_form.is_valid():
         try:
             set_lead_times(agreement=agreement, by=request.user, **lead_form.cleaned_data)
@@ -291,8 +295,14 @@ def agreement_settings(request, slug):
             update_agreement(
                 agreement=agreement,
                 by=request.user,
+                expected_fingerprint=form.cleaned_data["seen"] or None,
                 **{name: form.cleaned_data[name] for name in AGREEMENT_FIELDS},
             )
+        except EditConflict as error:
+            current = error.current
+            saved = {name: getattr(current, name) for name in AGREEMENT_FIELDS}
+            refuse_stale(form, saved=saved, fingerprint=fingerprint(current))
+            status = 409
         except ValidationError as error:
             add_validation_errors(form, error)
         else:
@@ -309,5 +319,5 @@ def agreement_settings(request, slug):
             "lead_form": lead_form,
             "errors": error_summary(bound, anchor=anchor) if bound.is_bound else [],
         },
-        status=400 if request.method == "POST" else 200,
+        status=status,
     )

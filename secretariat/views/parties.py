@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from negotiations.forms.schedule import refuse_stale, watch
 from negotiations.services import add_delegation, create_party, remove_delegation, update_delegation
 from secretariat import selectors
 from secretariat.forms import AddDelegationForm, DelegationForm
@@ -23,6 +24,7 @@ from secretariat.views.agreements import (
     error_summary,
 )
 from workinggroups.forms import add_validation_errors
+from workinggroups.services import EditConflict, fingerprint
 
 
 def _posted_id(request, name) -> int | None:
@@ -98,9 +100,23 @@ def parties(request, slug):
                     )
                 return redirect(here)
             edit_form = DelegationForm(request.POST)
+            watch(edit_form, fingerprint(editing))
+            status = 400
             if edit_form.is_valid():
+                data = edit_form.cleaned_data
                 try:
-                    update_delegation(delegation=editing, by=request.user, **edit_form.cleaned_data)
+                    update_delegation(
+                        delegation=editing,
+                        by=request.user,
+                        head_name=data["head_name"],
+                        head_title=data["head_title"],
+                        expected_fingerprint=data["seen"] or None,
+                    )
+                except EditConflict as error:
+                    current = error.current
+                    saved = {"head_name": current.head_name, "head_title": current.head_title}
+                    refuse_stale(edit_form, saved=saved, fingerprint=fingerprint(current))
+                    status = 409
                 except ValidationError as error:
                     add_validation_errors(edit_form, error)
                 else:
@@ -109,7 +125,6 @@ def parties(request, slug):
                         _("The delegation of %(party)s is saved.") % {"party": editing.party.name},
                     )
                     return redirect(here)
-            status = 400
         else:
             return HttpResponseBadRequest(_("Unknown action."))
     else:
@@ -119,6 +134,7 @@ def parties(request, slug):
             edit_form = DelegationForm(
                 initial={"head_name": editing.head_name, "head_title": editing.head_title}
             )
+            watch(edit_form, fingerprint(editing))
     if add_form is None:
         add_form = AddDelegationForm(agreement=agreement)
     table = DelegationTable(delegations)
@@ -130,7 +146,7 @@ def parties(request, slug):
         "editing": editing,
         "errors": (
             error_summary(*(f for f in (edit_form, add_form) if f is not None and f.is_bound))
-            if status == 400
+            if status in (400, 409)
             else []
         ),
     }

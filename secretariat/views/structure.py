@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from negotiations.forms.schedule import refuse_stale, watch
 from secretariat import selectors
 from secretariat.forms import (
     AddChapterForm,
@@ -29,6 +30,7 @@ from workinggroups.services import (
     create_working_group,
     delete_chapter,
     delete_working_group,
+    fingerprint,
     update_chapter,
     update_working_group,
 )
@@ -37,9 +39,11 @@ from workinggroups.services import (
 class _Refused(Exception):
     """An action of the structure editor was not carried out; `message` says why."""
 
-    def __init__(self, message, *, status=400):
+    def __init__(self, message, *, status=400, typed=None):
         super().__init__(message)
         self.message, self.status = message, status
+        # What the re-shown page's forms start from (None: the saved version).
+        self.typed = typed
 
 
 def _valid(form):
@@ -84,10 +88,28 @@ def _add_group(request, agreement):
 
 def _rename_group(request, agreement):
     """Rename a working group, or change its short code."""
-    data = _valid(RenameWorkingGroupForm(request.POST, agreement=agreement))
-    group = update_working_group(
-        working_group=data["group"], name=data["name"], code=data["code"], by=request.user
-    )
+    form = RenameWorkingGroupForm(request.POST, agreement=agreement)
+    # The page posts the name and code it showed: a conflict keeps only what was changed.
+    watch(form, "")
+    data = _valid(form)
+    try:
+        group = update_working_group(
+            working_group=data["group"],
+            name=data["name"],
+            code=data["code"],
+            expected_fingerprint=data["seen"] or None,
+            by=request.user,
+        )
+    except EditConflict as error:
+        current = error.current
+        saved = {"name": current.name, "code": current.code}
+        refuse_stale(form, saved=saved, fingerprint=fingerprint(current))
+        typed = {key: form.data.get(key, "") for key in ("group", "name", "code", "seen")}
+        raise _Refused(
+            " ".join(form.non_field_errors()),
+            status=409,
+            typed={**typed, "action": "rename_group"},
+        ) from error
     return _("Working group %(group)s saved.") % {"group": group.name}, f"group-{group.pk}"
 
 
@@ -216,6 +238,8 @@ def _structure_rows(agreement, typed):
         renaming = mine and action == "rename_group"
         group.name_value = typed.get("name", "") if renaming else group.name
         group.code_value = typed.get("code", "") if renaming else group.code
+        # What the rename form saw, so that a save based on an older state is refused.
+        group.seen_value = (typed.get("seen") if renaming else None) or fingerprint(group)
         group.new_chapter_value = typed.get("title", "") if mine and action == "add_chapter" else ""
         for chapter in group.chapter_list:
             renamed = action == "rename_chapter" and str(chapter.pk) == typed.get("chapter")
@@ -239,6 +263,7 @@ def structure(request, slug):
         except _Refused as refusal:
             messages.error(request, refusal.message)
             status = refusal.status
+            typed = refusal.typed or {}
         except ValidationError as error:
             messages.error(request, _refusal_text(error))
             status = 400
@@ -250,7 +275,7 @@ def structure(request, slug):
         if status == 400:
             typed = {
                 key: request.POST.get(key, "")
-                for key in ("action", "group", "chapter", "name", "code", "title")
+                for key in ("action", "group", "chapter", "name", "code", "title", "seen")
             }
     groups = _structure_rows(agreement, typed)
     context = {
