@@ -22,7 +22,7 @@ from negotiations.forms.common import (
     round_label,
     rounds_of,
 )
-from negotiations.services import in_zone, zone_for
+from negotiations.services import in_zone, not_on_the_clock, zone_for
 from workinggroups.forms import STALE_CHOICE, TEXT_MAX_LENGTH
 
 TITLE_MAX_LENGTH = 200
@@ -343,6 +343,18 @@ class MeetingForm(forms.Form):
         if None in parts:
             return data
         start_date, start_time, end_date, end_time = parts
+        skipped = {
+            field: not_on_the_clock(day, time, zone)
+            for field, day, time in [
+                ("start_time", start_date, start_time),
+                ("end_time", end_date, end_time),
+            ]
+        }
+        for field, reason in skipped.items():
+            if reason:
+                self.add_error(field, reason)
+        if any(skipped.values()):
+            return data
         data["starts_at"] = in_zone(start_date, start_time, zone)
         data["ends_at"] = in_zone(end_date, end_time, zone)
         if data["ends_at"] <= data["starts_at"]:

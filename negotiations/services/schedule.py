@@ -36,6 +36,20 @@ def in_zone(day: dt.date, time: dt.time, time_zone: str) -> dt.datetime:
     return dt.datetime.combine(day, time, tzinfo=zoneinfo.ZoneInfo(time_zone))
 
 
+def not_on_the_clock(day: dt.date, time: dt.time, time_zone: str) -> str | None:
+    """Why `time` on `day` cannot be read on that zone's clock (it is skipped when the clocks
+    go forward), or None when it can. A time that is repeated when they go back is read as its
+    first reading, which is what `in_zone` gives."""
+    moment = in_zone(day, time, time_zone)
+    back = moment.astimezone(dt.UTC).astimezone(zoneinfo.ZoneInfo(time_zone))
+    if back.replace(tzinfo=None) == dt.datetime.combine(day, time):
+        return None
+    return _(
+        "%(time)s does not exist on %(day)s in %(zone)s: the clocks go forward then. "
+        "Choose another time."
+    ) % {"time": time.strftime("%H:%M"), "day": day.isoformat(), "zone": time_zone}
+
+
 def zone_for(*, time_zone: str | None, host_party=None, negotiation_round=None) -> str:
     """The zone a meeting is held in: as given, else its host's capital, else the round's
     host's capital, else UTC."""

@@ -13,6 +13,7 @@ from negotiations.services import (
     create_meeting,
     create_round,
     in_zone,
+    not_on_the_clock,
     update_meeting,
     update_round,
     zone_for,
@@ -371,6 +372,14 @@ class MeetingResource(SheetResource):
                 parts[key] = None
                 cells.error(key, needed[key])
         if zone is None or None in parts.values():
+            return None, None
+        skipped = False
+        for end in ("start", "end"):
+            reason = not_on_the_clock(parts[f"{end} date"], parts[f"{end} time"], zone)
+            if reason:
+                cells.error(f"{end} time", reason)
+                skipped = True
+        if skipped:
             return None, None
         starts_at = in_zone(parts["start date"], parts["start time"], zone)
         ends_at = in_zone(parts["end date"], parts["end time"], zone)

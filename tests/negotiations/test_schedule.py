@@ -573,3 +573,24 @@ def test_a_deadline_refused_on_the_field_concerned(client, cal, field, value_of)
     assert list(response.context["form"].errors) == [field]
     assert 'value="Exchange the offers"' in response.text
     assert census() == before
+
+
+def test_a_time_the_clocks_skip_is_refused_on_its_field_not_moved(client, cal):
+    """01:30 on 28 March 2027 never shows on a London clock: it is said, not shifted."""
+    client.force_login(cal.secretariat)
+    response = client.post(
+        pages(cal)["meeting-create"],
+        meeting_data(
+            cal,
+            time_zone="Europe/London",
+            start_date="2027-03-28",
+            start_time="01:30",
+            end_date="2027-03-28",
+            end_time="03:00",
+        ),
+    )
+    assert response.status_code == 400
+    assert "start_time" in response.context["form"].errors
+    assert "the clocks go forward" in response.content.decode()
+    assert 'name="start_time" value="01:30"' in response.content.decode()
+    assert not Meeting.objects.filter(title="Rules of Origin intersessional").exists()

@@ -326,3 +326,13 @@ def test_a_bilateral_keeps_two_parties_and_no_agreement_drops_below_two():
         remove_delegation(delegation=agreement.delegations.first())
     assert "at least two parties" in str(refused.value)
     assert agreement.delegations.count() == 2
+
+
+def test_a_time_the_clocks_skip_is_refused_not_moved():
+    from negotiations.services import not_on_the_clock
+
+    # London's clocks go from 01:00 to 02:00 on 28 March 2027.
+    reason = not_on_the_clock(dt.date(2027, 3, 28), dt.time(1, 30), "Europe/London")
+    assert "01:30 does not exist on 2027-03-28 in Europe/London" in reason
+    assert not_on_the_clock(dt.date(2027, 3, 28), dt.time(2, 30), "Europe/London") is None
+    assert not_on_the_clock(dt.date(2027, 3, 9), dt.time(9, 0), "Asia/Brunei") is None
