@@ -279,14 +279,7 @@ def _apply(*, agreement, user, by, role, party, working_groups) -> bool:
         .first()
     )
     _check_may_change(agreement=agreement, by=by, current=current, wanted=role)
-    if (
-        current == Role.SECRETARIAT
-        and role != Role.SECRETARIAT
-        and not agreement.roles.filter(role=Role.SECRETARIAT).exclude(user=user).exists()
-    ):
-        raise ValidationError(
-            {"role": _("An agreement keeps at least one secretariat: appoint another one first.")}
-        )
+    # assign_role refuses to take the role from the agreement's last secretariat.
     assign_role(agreement=agreement, user=user, role=role, by=by, party=party)
     wanted = {group.pk: group for group in working_groups}
     seats = Membership.objects.select_for_update().filter(

@@ -1,7 +1,7 @@
 from django.contrib import admin
 
 from audit.models import AuditEntry
-from audit.services import record_create, record_delete, record_update, snapshot
+from audit.services import record_create, record_delete, record_save, record_update, snapshot
 from negotiations import permissions
 
 
@@ -55,10 +55,7 @@ class AuditedAdminMixin:
         return snapshot(current) if current is not None else None
 
     def _record(self, request, obj, before):
-        if before is None:
-            record_create(instance=obj, actor=request.user)
-        else:
-            record_update(instance=obj, before=before, actor=request.user)
+        record_save(instance=obj, before=before, actor=request.user)
 
 
 @admin.register(AuditEntry)

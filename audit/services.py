@@ -72,6 +72,14 @@ def record_update(*, instance, before: dict, actor=None) -> AuditEntry | None:
     return record(action=AuditAction.UPDATE, instance=instance, actor=actor, before=before)
 
 
+def record_save(*, instance, before: dict | None, actor=None) -> AuditEntry | None:
+    """The entry for a record just saved: its creation when nothing was read `before`, else
+    its change."""
+    if before is None:
+        return record_create(instance=instance, actor=actor)
+    return record_update(instance=instance, before=before, actor=actor)
+
+
 def record_delete(*, instance, before: dict | None = None, actor=None) -> AuditEntry:
     return record(
         action=AuditAction.DELETE,

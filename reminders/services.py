@@ -21,7 +21,7 @@ from django.db import transaction
 from django.db.models import F, Prefetch, Q
 from django.utils import timezone
 
-from audit.services import record_create, record_update, snapshot
+from audit.services import record_save, snapshot
 from negotiations.models import Delegation
 from reminders import selectors
 from reminders.choices import (
@@ -461,8 +461,5 @@ def set_lead_times(
         lead_times.deadline_overdue = deadline_overdue
         lead_times.full_clean()
         lead_times.save()
-        if before is None:
-            record_create(instance=lead_times, actor=by)
-        else:
-            record_update(instance=lead_times, before=before, actor=by)
+        record_save(instance=lead_times, before=before, actor=by)
     return lead_times

@@ -11,7 +11,7 @@ from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from audit.services import record_create, record_delete, record_update, snapshot
+from audit.services import record_create, record_delete, record_save, record_update, snapshot
 from workinggroups.choices import ChapterStatus, ContestedPointState, MembershipRole
 from workinggroups.models import (
     Chapter,
@@ -533,10 +533,7 @@ def add_membership(
         membership.party, membership.role = party, role
         membership.full_clean()
         membership.save()
-        if before is None:
-            record_create(instance=membership, actor=by)
-        else:
-            record_update(instance=membership, before=before, actor=by)
+        record_save(instance=membership, before=before, actor=by)
     return membership
 
 

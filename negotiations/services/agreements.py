@@ -10,7 +10,7 @@ from django.db import transaction
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
-from audit.services import record_create, record_delete, record_update, snapshot
+from audit.services import record_create, record_delete, record_save, record_update, snapshot
 from negotiations.choices import AgreementKind, AgreementStatus, Role
 from negotiations.models import Agreement, Delegation, Party, RoleAssignment
 
@@ -140,6 +140,19 @@ def remove_delegation(*, delegation: Delegation, by=None) -> None:
         delegation.delete()
 
 
+def _refuse_the_last_secretariat(assignment: RoleAssignment, field: str | None = None) -> None:
+    """Refuse to take the secretariat role from its last holder in the agreement: nobody
+    would be left to run it."""
+    if assignment.role != Role.SECRETARIAT:
+        return
+    others = RoleAssignment.objects.filter(
+        agreement_id=assignment.agreement_id, role=Role.SECRETARIAT
+    ).exclude(pk=assignment.pk)
+    if not others.exists():
+        message = _("An agreement keeps at least one secretariat: appoint another one first.")
+        raise ValidationError({field: message} if field else message)
+
+
 def assign_role(
     *, agreement: Agreement, user, role: str, by=None, party: Party | None = None
 ) -> RoleAssignment:
@@ -153,27 +166,14 @@ def assign_role(
         before = snapshot(assignment) if assignment else None
         if assignment is None:
             assignment = RoleAssignment(agreement=agreement, user=user)
-        elif (
-            assignment.role == Role.SECRETARIAT
-            and role != Role.SECRETARIAT
-            and not agreement.roles.filter(role=Role.SECRETARIAT).exclude(pk=assignment.pk).exists()
-        ):
-            raise ValidationError(
-                {
-                    "role": _(
-                        "An agreement keeps at least one secretariat: appoint another one first."
-                    )
-                }
-            )
+        elif role != Role.SECRETARIAT:
+            _refuse_the_last_secretariat(assignment, field="role")
         assignment.role, assignment.party = role, party
         assignment.full_clean()
         if party is not None and not agreement.delegations.filter(party=party).exists():
             raise ValidationError({"party": _("This party is not at this agreement's table.")})
         assignment.save()
-        if before is None:
-            record_create(instance=assignment, actor=by)
-        else:
-            record_update(instance=assignment, before=before, actor=by)
+        record_save(instance=assignment, before=before, actor=by)
     return assignment
 
 
@@ -183,12 +183,7 @@ def remove_role(*, assignment: RoleAssignment, by=None) -> None:
 
     agreement = assignment.agreement
     with transaction.atomic():
-        if assignment.role == Role.SECRETARIAT and (
-            not agreement.roles.filter(role=Role.SECRETARIAT).exclude(pk=assignment.pk).exists()
-        ):
-            raise ValidationError(
-                _("An agreement keeps at least one secretariat: appoint another one first.")
-            )
+        _refuse_the_last_secretariat(assignment)
         for membership in Membership.objects.filter(
             working_group__agreement=agreement, user_id=assignment.user_id
         ):

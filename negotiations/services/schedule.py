@@ -7,7 +7,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from audit.services import record_create, record_update, snapshot
+from audit.services import record_save, snapshot
 from negotiations.choices import MeetingKind
 from negotiations.models import Agreement, Deadline, Meeting, NegotiationRound
 from workinggroups.services import fingerprint, read_unchanged
@@ -84,10 +84,7 @@ def _save(instance, fields: dict, by, *, extra_check=None, expected_fingerprint=
         if extra_check is not None:
             extra_check(instance)
         instance.save()
-        if before is None:
-            record_create(instance=instance, actor=by)
-        else:
-            record_update(instance=instance, before=before, actor=by)
+        record_save(instance=instance, before=before, actor=by)
     return instance
 
 
