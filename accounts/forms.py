@@ -7,12 +7,7 @@ import zoneinfo
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-
-def _offset_label(offset: dt.timedelta) -> str:
-    minutes = int(offset.total_seconds() // 60)
-    sign = "+" if minutes >= 0 else "−"
-    hours, minutes = divmod(abs(minutes), 60)
-    return f"UTC{sign}{hours}" + (f":{minutes:02d}" if minutes else "")
+from negotiations.moments import offset_label
 
 
 @functools.cache
@@ -27,8 +22,7 @@ def _zone_choices_for(year: int) -> tuple:
     )
 
     def label(name):
-        offset = moment.astimezone(zoneinfo.ZoneInfo(name)).utcoffset()
-        return f"{name.replace('_', ' ')} ({_offset_label(offset)})"
+        return f"{name.replace('_', ' ')} ({offset_label(moment, name)})"
 
     return (("UTC", "UTC"), *((name, label(name)) for name in names))
 

@@ -148,15 +148,16 @@ def commitment_status_at(as_of: AsOf):
     )
 
 
-def commitment_overdue(day: dt.date, status=None):
-    """A commitment still open (by `status`, an expression; its current status by default)
-    whose due day had passed."""
-    if status is None:
-        return Case(
-            When(status__in=OPEN_COMMITMENT_STATUSES, due_on__lt=day, then=Value(True)),
-            default=Value(False),
-            output_field=BooleanField(),
-        )
+def commitments_known_at(commitments: QuerySet[Commitment], as_of: AsOf) -> QuerySet[Commitment]:
+    """The commitments made by the as-of point: nobody knew of one made at a later meeting."""
+    if as_of.is_now:
+        return commitments
+    return commitments.filter(meeting__starts_at__lte=as_of.moment)
+
+
+def commitment_overdue(day: dt.date, status: str = "status"):
+    """A commitment still open (by `status`: its current status, or an annotation such as
+    `status_at`) whose due day had passed."""
     return Case(
         When(
             Q(due_on__lt=day) & Q(**{f"{status}__in": OPEN_COMMITMENT_STATUSES}),
@@ -354,7 +355,8 @@ def open_deadlines(deadlines: QuerySet[Deadline], as_of: AsOf) -> dict:
 def overdue_commitments(commitments: QuerySet[Commitment], as_of: AsOf) -> QuerySet[Commitment]:
     """Commitments still open at the as-of point whose due day had passed by then."""
     return (
-        commitments.annotate(status_at=commitment_status_at(as_of))
+        commitments_known_at(commitments, as_of)
+        .annotate(status_at=commitment_status_at(as_of))
         .filter(status_at__in=OPEN_COMMITMENT_STATUSES, due_on__lt=as_of.day)
         .select_related("party", "owner", "meeting")
         .order_by("due_on", "pk")

@@ -153,10 +153,9 @@ def open_commitments(agreement, as_of):
     many as the dashboard's panel shows; each row carries `status_at`, `is_overdue` and
     `open_total` (how many are open in all). One query, left lazy: the page that shows them
     runs it, the brief does not."""
-    commitments = selectors.commitments_of(Meeting.objects.filter(agreement=agreement))
-    if not as_of.is_now:
-        # Not yet made then.
-        commitments = commitments.filter(meeting__starts_at__lte=as_of.moment)
+    commitments = selectors.commitments_known_at(
+        selectors.commitments_of(Meeting.objects.filter(agreement=agreement)), as_of
+    )
     return (
         commitments.annotate(status_at=selectors.commitment_status_at(as_of))
         .filter(status_at__in=OPEN_COMMITMENT_STATUSES)
@@ -407,10 +406,9 @@ class CommitmentListView(AgreementTableView):
     page_title = _("Commitments")
 
     def get_queryset(self):
-        commitments = Commitment.objects.filter(meeting__agreement=self.agreement)
-        if not self.as_of.is_now:
-            # Then, nobody knew of a commitment made at a later meeting.
-            commitments = commitments.filter(meeting__starts_at__lte=self.as_of.moment)
+        commitments = selectors.commitments_known_at(
+            Commitment.objects.filter(meeting__agreement=self.agreement), self.as_of
+        )
         return (
             commitments.select_related("party", "owner", "meeting")
             .annotate(status_at=selectors.commitment_status_at(self.as_of))

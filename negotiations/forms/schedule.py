@@ -391,12 +391,6 @@ class MeetingForm(forms.Form):
             fields["is_cancelled"] = data["is_cancelled"]
         return fields
 
-    def date_time_fields(self):
-        return [self[name] for name in ("start_date", "start_time", "end_date", "end_time")]
-
-    def fields_named(self, *names):
-        return [self[name] for name in names if name in self.fields]
-
 
 class DeadlineForm(forms.Form):
     """A deadline of a working group, or of the chief negotiators."""

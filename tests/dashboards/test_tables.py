@@ -195,3 +195,25 @@ def test_commitments_show_their_status_as_of_the_page(client, official, seed):
     later = Commitment.objects.filter(meeting__agreement=seed, meeting__starts_at__year=2024)
     assert later.exists()
     assert not set(later.values_list("text", flat=True)) & set(statuses(as_of="2020-05-01"))
+
+
+def test_the_dashboard_as_of_a_past_day_lists_no_commitment_made_later(client, official, seed):
+    """Overdue commitments as of 2025 do not include one made at a 2026 meeting."""
+    import datetime as dt
+
+    from negotiations.models import Meeting
+    from tests.factories import CommitmentFactory, MeetingFactory
+
+    later = MeetingFactory(
+        agreement=seed,
+        starts_at=dt.datetime(2026, 1, 5, 2, tzinfo=dt.UTC),
+        ends_at=dt.datetime(2026, 1, 5, 4, tzinfo=dt.UTC),
+    )
+    CommitmentFactory(meeting=later, text="Made in 2026", due_on=dt.date(2020, 1, 1))
+    assert Meeting.objects.filter(pk=later.pk).exists()
+    client.force_login(official)
+    url = reverse("dashboards:agreement", args=[SLUG])
+    then = client.get(url, {"as_of": "2025-06-01"}).context["overdue_commitments"]
+    now = client.get(url).context["overdue_commitments"]
+    assert "Made in 2026" not in [c.text for c in then]
+    assert "Made in 2026" in [c.text for c in now]
