@@ -33,7 +33,7 @@ def page_addresses(agreement: Agreement) -> dict[str, str]:
         "agreement dashboard": ("dashboards:agreement", {"slug": agreement.slug}),
         "agreement dashboard as of a round": ("dashboards:agreement", {"slug": agreement.slug}),
         "round page": ("dashboards:round", {"slug": agreement.slug, "number": round_.number}),
-        "meeting page": ("dashboards:meeting", {"pk": meeting.pk}),
+        "meeting page": ("meetings:detail", {"pk": meeting.pk}),
         "working group page": ("dashboards:working-group", {"pk": group.pk}),
         "chapter list": ("dashboards:chapter-list", {"slug": agreement.slug}),
         "contested points": ("dashboards:contested-points", {"slug": agreement.slug}),

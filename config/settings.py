@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "axes",
     "accounts",
     "negotiations",
+    "meetings",
     "workinggroups",
     "audit",
     "dashboards",

@@ -25,6 +25,7 @@ urlpatterns = [
     path("", include("negotiations.urls")),
     path("", include("workinggroups.urls")),
     path("", include("dashboards.urls")),
+    path("meetings/", include("meetings.urls")),
     path("audit/", include("audit.urls")),
     path("reminders/", include("reminders.urls")),
 ]

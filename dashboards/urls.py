@@ -1,4 +1,6 @@
+from django.contrib.auth.decorators import login_not_required
 from django.urls import path
+from django.views.generic import RedirectView
 
 from dashboards import views
 
@@ -20,7 +22,13 @@ urlpatterns = [
         views.CommitmentListView.as_view(),
         name="commitments",
     ),
-    path("dashboard/meetings/<int:pk>/", views.MeetingView.as_view(), name="meeting"),
+    # A meeting's page moved to its own app; links already sent in emails still arrive there.
+    path(
+        "dashboard/meetings/<int:pk>/",
+        login_not_required(
+            RedirectView.as_view(pattern_name="meetings:detail", permanent=True, query_string=True)
+        ),
+    ),
     path(
         "dashboard/working-groups/<int:pk>/",
         views.WorkingGroupView.as_view(),

@@ -1,4 +1,4 @@
-"""The officials' pages: portfolio, agreement dashboard, rounds, meetings, working groups and
+"""The officials' pages: portfolio, agreement dashboard, rounds, working groups and
 the filterable tables behind them. Every page can be shown as of a past round or day."""
 
 import datetime as dt
@@ -26,12 +26,10 @@ from negotiations.filtersets import AgreementFilterSet
 from negotiations.models import Agreement, Commitment, Deadline, Meeting
 from negotiations.permissions import (
     can_create_commitment,
-    can_record_outcome,
     can_steer_agreement,
     can_view_agreement,
     visible_agreements,
 )
-from negotiations.services.outcome import outcome_refusal
 from workinggroups.models import (
     Chapter,
     ChapterStatusChange,
@@ -256,49 +254,6 @@ class RoundView(AgreementScopeMixin, TemplateView):
         )
 
 
-class MeetingView(AgreementScopeMixin, TemplateView):
-    """A meeting and its outcome: status moves, contested points, deadlines, commitments."""
-
-    template_name = "dashboards/meeting.html"
-
-    def get_agreement(self):
-        self.meeting = get_object_or_404(
-            Meeting.objects.select_related("agreement", "negotiation_round").prefetch_related(
-                "working_groups"
-            ),
-            pk=self.kwargs["pk"],
-        )
-        return self.meeting.agreement
-
-    def get_context_data(self, **kwargs):
-        meeting = self.meeting
-        return super().get_context_data(
-            meeting=meeting,
-            working_groups=sorted(meeting.working_groups.all(), key=lambda g: (g.order, g.name)),
-            # Only once it has started, and never for a cancelled one.
-            can_record=can_record_outcome(self.request.user, meeting)
-            and outcome_refusal(meeting) is None,
-            can_create_commitment=can_create_commitment(self.request.user, meeting.agreement_id),
-            status_changes=list(
-                ChapterStatusChange.objects.filter(meeting=meeting)
-                .select_related("chapter", "chapter__working_group")
-                .order_by("chapter__working_group__order", "chapter__order", "pk")
-            ),
-            points_raised=list(
-                ContestedPoint.objects.filter(raised_at=meeting).select_related("chapter", "owner")
-            ),
-            deadlines_set=list(
-                Deadline.objects.filter(set_at=meeting)
-                .select_related("working_group")
-                .order_by("due_on", "pk")
-            ),
-            commitments=list(
-                Commitment.objects.filter(meeting=meeting).select_related("party", "owner")
-            ),
-            **kwargs,
-        )
-
-
 class WorkingGroupView(AgreementScopeMixin, TemplateView):
     """One working group: its chapters, open points, members, meetings and deadlines."""
 
@@ -423,7 +378,6 @@ __all__ = [
     "ChapterListView",
     "CommitmentListView",
     "ContestedPointListView",
-    "MeetingView",
     "PortfolioView",
     "RoundView",
     "WorkingGroupView",

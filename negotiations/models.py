@@ -334,7 +334,7 @@ class Meeting(models.Model):
         return self.title
 
     def get_absolute_url(self):
-        return reverse("dashboards:meeting", kwargs={"pk": self.pk})
+        return reverse("meetings:detail", kwargs={"pk": self.pk})
 
     def clean(self):
         errors = {}
@@ -396,6 +396,9 @@ class Deadline(models.Model):
 
     def __str__(self):
         return self.title
+
+    def get_absolute_url(self):
+        return reverse("negotiations:deadline-detail", kwargs={"pk": self.pk})
 
     def clean(self):
         if (

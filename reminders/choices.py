@@ -11,6 +11,10 @@ class ReminderKind(models.TextChoices):
     COMMITMENT = "commitment", _("Commitment")
     # Once, to the chief negotiators, when a contested point is handed to them.
     ESCALATION = "escalation", _("Escalated contested point")
+    # Notices, once per change and person, when the scan finds a meeting moved or cancelled,
+    # or a deadline moved.
+    MEETING_CHANGE = "meeting_change", _("Meeting moved or cancelled")
+    DEADLINE_CHANGE = "deadline_change", _("Deadline moved")
 
 
 class Delivery(models.TextChoices):
@@ -38,7 +42,17 @@ PREFERENCE_FIELD = {
     ReminderKind.CONTESTED_POINT: "contested_points",
     ReminderKind.COMMITMENT: "commitments",
     ReminderKind.ESCALATION: "contested_points",
+    ReminderKind.MEETING_CHANGE: "meetings",
+    ReminderKind.DEADLINE_CHANGE: "deadlines",
 }
+
+# The notice kind that announces each watched kind's changes.
+NOTICE_KIND = {
+    ReminderKind.MEETING: ReminderKind.MEETING_CHANGE,
+    ReminderKind.DEADLINE: ReminderKind.DEADLINE_CHANGE,
+}
+# And the kind whose schedule (and revision) each notice is about.
+NOTICE_OF = {notice: kind for kind, notice in NOTICE_KIND.items()}
 
 # The statuses the secretariat is shown and may send again; "unconfirmed" will join them.
 NEEDS_ATTENTION_STATUSES = (ReminderStatus.FAILED, ReminderStatus.SKIPPED)

@@ -2,11 +2,9 @@
 an .ics for each meeting, and the headers that mark it as automatic."""
 
 import datetime as dt
-import functools
 import hashlib
 from email.message import MIMEPart
 
-import icalendar
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
@@ -14,9 +12,11 @@ from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
+from meetings import calendar
 from negotiations import moments
+from negotiations.models import Meeting
 from reminders import links, selectors
-from reminders.choices import ReminderKind
+from reminders.choices import NOTICE_OF, ReminderKind
 
 
 def local(moment: dt.datetime, zone_name: str, today: dt.date) -> str:
@@ -81,6 +81,10 @@ def _item(reminder, target, recipient, now) -> dict:
             "subject": _("%(title)s %(relative)s, %(when)s")
             % {"title": target.title, "relative": relative, "when": when},
         }
+    if kind == ReminderKind.MEETING_CHANGE:
+        return _meeting_change(reminder, target, zone, today, now)
+    if kind == ReminderKind.DEADLINE_CHANGE:
+        return _deadline_change(reminder, target, today)
     if kind == ReminderKind.ESCALATION:
         when = local(target.escalated_at, recipient.time_zone, today)
         return {
@@ -94,6 +98,8 @@ def _item(reminder, target, recipient, now) -> dict:
                 moments.format_day(target.target_date, today=today) if target.target_date else ""
             ),
             "url": links.contested_point_url(target),
+            "escalated_by": str(target.escalated_by) if target.escalated_by else "",
+            "why": target.escalation_note,
             "subject": _("Escalated to the chief negotiators: %(title)s") % {"title": target.title},
         }
     date = selectors.target_date(kind, target)
@@ -104,7 +110,7 @@ def _item(reminder, target, recipient, now) -> dict:
         label = _("Deadline")
         title = target.title
         context = str(target.working_group or _("Chief negotiators"))
-        url = links.agreement_url(agreement)
+        url = links.deadline_url(target)
         subject = (
             _("Deadline passed undone: %(title)s, due %(date)s")
             if overdue
@@ -126,7 +132,7 @@ def _item(reminder, target, recipient, now) -> dict:
         label = _("Commitment")
         title = str(target)
         context = str(target.party or _("All parties"))
-        url = links.agreement_url(agreement)
+        url = links.commitment_url(target)
         subject = (
             _("Commitment overdue since %(date)s: %(title)s")
             if date < today
@@ -147,50 +153,97 @@ def _item(reminder, target, recipient, now) -> dict:
     }
 
 
-@functools.lru_cache(maxsize=64)
-def _vtimezone(tzid: str) -> icalendar.Timezone | None:
-    """A zone's VTIMEZONE: tens of milliseconds to compute, so once per zone and process."""
-    try:
-        return icalendar.Timezone.from_tzid(tzid)
-    except ValueError:
-        return None
-
-
-def calendar_part(reminder, meeting, now) -> MIMEPart:
-    """An RFC 5545 event: one UID per meeting, SEQUENCE raised by every move."""
-    calendar = icalendar.Calendar()
-    calendar.add("prodid", "-//Negotiation tracker//Reminders//EN")
-    calendar.add("version", "2.0")
-    calendar.add("method", "PUBLISH")
-    event = icalendar.Event()
-    event.add("uid", f"meeting-{meeting.pk}@{links.mail_domain()}")
-    event.add("sequence", reminder.revision)
-    event.add("dtstamp", now.astimezone(dt.UTC))
-    zone = meeting.tzinfo
-    event.add("dtstart", meeting.starts_at.astimezone(zone))
-    event.add("dtend", meeting.ends_at.astimezone(zone))
-    event.add("summary", meeting.title)
-    event.add("status", "CANCELLED" if meeting.is_cancelled else "CONFIRMED")
-    url = links.meeting_url(meeting)
-    event.add("url", url)
-    where = meeting.location or meeting.video_link
-    if where:
-        event.add("location", where)
-    event.add("description", "\n".join(filter(None, [meeting.video_link, url])))
-    calendar.add_component(event)
-    for tzid in sorted(calendar.get_missing_tzids(), reverse=True):
-        component = _vtimezone(tzid)
-        if component is not None:
-            calendar.subcomponents.insert(0, component)  # before the event that uses it
+def calendar_part(reminder, meeting, recipient, now) -> MIMEPart:
+    """The meeting's calendar entry, as an invitation that calendars apply as an update: one
+    UID per meeting, SEQUENCE raised by every move, and a cancellation as METHOD:CANCEL."""
+    method = "CANCEL" if meeting.is_cancelled else "REQUEST"
+    event = calendar.meeting_event(
+        meeting, sequence=reminder.revision, stamp=now, attendee=recipient.email
+    )
     part = MIMEPart()
     part.set_content(
-        calendar.to_ical().decode(),
+        calendar.calendar([event], method=method).decode(),
         subtype="calendar",
-        params={"method": "PUBLISH"},
+        params={"method": method},
         disposition="attachment",
         filename=f"meeting-{meeting.pk}.ics",
     )
     return part
+
+
+def _as_scheduled(state: dict) -> Meeting | None:
+    """A meeting's time as a notice's state recorded it, to be written like any meeting's."""
+    if not state.get("starts_at"):
+        return None
+    return Meeting(
+        starts_at=dt.datetime.fromisoformat(state["starts_at"]),
+        ends_at=dt.datetime.fromisoformat(state["ends_at"]),
+        time_zone=state["time_zone"],
+    )
+
+
+def _meeting_change(reminder, meeting, zone, today, now) -> dict:
+    """A meeting moved, cancelled or back on: what it was, what it is now."""
+    before, after = reminder.change.get("before", {}), reminder.change["after"]
+    when = moments.meeting_when(meeting, viewer_zone=zone, today=today, also_utc=True)
+    was = _as_scheduled(before)
+    was_when = (
+        moments.meeting_when(was, viewer_zone=zone, today=today, also_utc=True) if was else ""
+    )
+    changes = []
+    if was_when and was_when != when:
+        changes.append({"label": _("Time"), "before": was_when, "after": when})
+    for key, label in (("location", _("Place")), ("video_link", _("Video link"))):
+        if key in before and before[key] != after[key]:
+            changes.append(
+                {"label": label, "before": before[key] or "—", "after": after[key] or "—"}
+            )
+    title = meeting.title
+    if after["cancelled"]:
+        state, subject = "cancelled", _("Cancelled: %(title)s, %(when)s")
+    elif before.get("cancelled"):
+        state, subject = "reinstated", _("Back on: %(title)s, %(when)s")
+    else:
+        state, subject = "moved", _("Changed: %(title)s, now %(when)s")
+    short_when = moments.format_moment(
+        meeting.starts_at, meeting.time_zone, viewer_zone=zone, today=today
+    )
+    return {
+        "kind": reminder.kind,
+        "kind_label": _("Meeting"),
+        "change": state,
+        "changes": changes,
+        "title": title,
+        "agreement": meeting.agreement.short_name,
+        "context": ", ".join(str(g) for g in meeting.working_groups.all()),
+        "when": when,
+        "relative": in_how_long(meeting.starts_at, now),
+        "party_times": [] if after["cancelled"] else _party_times(meeting, today),
+        "place": meeting.location,
+        "video_link": meeting.video_link,
+        "url": links.meeting_url(meeting),
+        "subject": subject % {"title": title, "when": short_when},
+    }
+
+
+def _deadline_change(reminder, deadline, today) -> dict:
+    before = reminder.change.get("before", {}).get("date")
+    when = moments.format_day(deadline.due_on, today=today)
+    was = moments.format_day(dt.date.fromisoformat(before), today=today) if before else ""
+    return {
+        "kind": reminder.kind,
+        "kind_label": _("Deadline"),
+        "change": "moved",
+        "changes": [{"label": _("Due"), "before": was, "after": when}] if was else [],
+        "title": deadline.title,
+        "agreement": deadline.agreement.short_name,
+        "context": str(deadline.working_group or _("Chief negotiators")),
+        "when": when,
+        "relative": in_how_many_days(deadline.due_on, today),
+        "url": links.deadline_url(deadline),
+        "subject": _("Deadline moved: %(title)s, now due %(date)s")
+        % {"title": deadline.title, "date": when},
+    }
 
 
 def build_message(*, recipient, items, now) -> EmailMultiAlternatives:
@@ -210,6 +263,7 @@ def build_message(*, recipient, items, now) -> EmailMultiAlternatives:
             "recipient": recipient,
             "items": entries,
             "is_digest": is_digest,
+            "is_notice": all(reminder.kind in NOTICE_OF for reminder, _ in items),
             "subject": subject,
             "settings_url": links.settings_url(),
             "zone": moments.zone_label(recipient.zone, now),
@@ -233,6 +287,6 @@ def build_message(*, recipient, items, now) -> EmailMultiAlternatives:
     )
     message.attach_alternative(html, "text/html")
     for reminder, target in items:
-        if reminder.kind == ReminderKind.MEETING:
-            message.attach(calendar_part(reminder, target, now))
+        if reminder.kind in (ReminderKind.MEETING, ReminderKind.MEETING_CHANGE):
+            message.attach(calendar_part(reminder, target, recipient, now))
     return message

@@ -18,6 +18,14 @@ def agreement_url(agreement) -> str:
     return absolute(agreement.get_absolute_url())
 
 
+def deadline_url(deadline) -> str:
+    return absolute(deadline.get_absolute_url())
+
+
+def commitment_url(commitment) -> str:
+    return absolute(commitment.get_absolute_url())
+
+
 def contested_point_url(point) -> str:
     return absolute(point.get_absolute_url())
 

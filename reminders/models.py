@@ -96,12 +96,20 @@ class Preference(models.Model):
 
 
 class TargetRevision(models.Model):
-    """How often the time of a meeting, deadline or due date has moved since first seen."""
+    """How often a meeting, deadline or due date has moved (or been cancelled) since the scan
+    first saw it, and how it stood when last seen: what a notice says it changed from.
+
+    The revision is the SEQUENCE of a meeting's calendar entry, in emails and feeds alike.
+    """
 
     kind = models.CharField(_("kind"), max_length=20, choices=ReminderKind.choices)
     target_id = models.PositiveBigIntegerField(_("target"))
     fingerprint = models.CharField(_("schedule"), max_length=200)
     revision = models.PositiveIntegerField(_("revision"), default=0)
+    # What the fingerprint is made of (time, zone, place, cancelled), as last seen.
+    state = models.JSONField(_("as last seen"), default=dict, blank=True)
+    # When the scan last found it changed: reminders due before then are not sent late.
+    changed_at = models.DateTimeField(_("last changed at"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("target revision")
@@ -157,6 +165,8 @@ class Reminder(models.Model):
     next_attempt_at = models.DateTimeField(_("next attempt at"), null=True, blank=True)
     sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
     note = models.TextField(_("note"), blank=True)
+    # For a notice: the target as the recipient last heard of it, and as it is now.
+    change = models.JSONField(_("change"), default=dict, blank=True)
     created_at = models.DateTimeField(_("created at"), auto_now_add=True)
 
     class Meta:

@@ -1,6 +1,8 @@
 """Reads: who is concerned by a meeting, deadline, contested point or commitment, and when."""
 
 import datetime as dt
+import hashlib
+import json
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -9,8 +11,8 @@ from django.db.models import QuerySet
 
 from negotiations.choices import OPEN_COMMITMENT_STATUSES, MeetingKind, Role
 from negotiations.models import Commitment, Deadline, Meeting
-from reminders.choices import PREFERENCE_FIELD, ReminderKind
-from reminders.models import LeadTimes, Preference, default_deadline_lead_days
+from reminders.choices import NOTICE_OF, PREFERENCE_FIELD, ReminderKind
+from reminders.models import LeadTimes, Preference, TargetRevision, default_deadline_lead_days
 from reminders.models import default_meeting_lead_days as _default_meeting_days
 from workinggroups.choices import UNRESOLVED_POINT_STATES, ContestedPointState
 from workinggroups.models import ContestedPoint
@@ -31,6 +33,8 @@ MODELS = {
     ReminderKind.CONTESTED_POINT: ContestedPoint,
     ReminderKind.COMMITMENT: Commitment,
     ReminderKind.ESCALATION: ContestedPoint,
+    ReminderKind.MEETING_CHANGE: Meeting,
+    ReminderKind.DEADLINE_CHANGE: Deadline,
 }
 
 
@@ -79,6 +83,7 @@ def owner_recipients(target) -> QuerySet:
 
 
 def recipients(kind: str, target) -> QuerySet:
+    kind = NOTICE_OF.get(kind, kind)  # a notice goes to those its meeting or deadline concerns
     if kind == ReminderKind.MEETING:
         return meeting_recipients(target)
     if kind == ReminderKind.DEADLINE:
@@ -89,6 +94,7 @@ def recipients(kind: str, target) -> QuerySet:
 
 
 def agreement_id_of(kind: str, target) -> int:
+    kind = NOTICE_OF.get(kind, kind)
     if kind in (ReminderKind.CONTESTED_POINT, ReminderKind.ESCALATION):
         return target.chapter.working_group.agreement_id
     if kind == ReminderKind.COMMITMENT:
@@ -114,18 +120,51 @@ def target_at(kind: str, target) -> dt.datetime | None:
     return None if date is None else dt.datetime.combine(date, dt.time(), tzinfo=dt.UTC)
 
 
+def state(kind: str, target) -> dict:
+    """What a notice would report as changed: a meeting's time, zone, place and whether it is
+    cancelled; the other kinds' date (or moment of escalation)."""
+    if kind == ReminderKind.MEETING:
+        return {
+            "starts_at": target.starts_at.astimezone(dt.UTC).isoformat(),
+            "ends_at": target.ends_at.astimezone(dt.UTC).isoformat(),
+            "time_zone": target.time_zone,
+            "location": target.location,
+            "video_link": target.video_link,
+            "cancelled": target.is_cancelled,
+        }
+    if kind == ReminderKind.ESCALATION:
+        return {"at": target.escalated_at.isoformat() if target.escalated_at else ""}
+    date = target_date(kind, target)
+    return {"date": date.isoformat() if date else ""}
+
+
 def fingerprint(kind: str, target) -> str:
     """What changes when a target is moved (and so bumps its revision)."""
-    if kind == ReminderKind.MEETING:
-        return f"{target.starts_at.isoformat()}/{target.ends_at.isoformat()}/{target.time_zone}"
-    if kind == ReminderKind.ESCALATION:
-        return target.escalated_at.isoformat() if target.escalated_at else ""
-    date = target_date(kind, target)
-    return date.isoformat() if date else ""
+    return fingerprint_of(state(kind, target))
+
+
+def fingerprint_of(found: dict) -> str:
+    return hashlib.sha256(json.dumps(found, sort_keys=True).encode()).hexdigest()
+
+
+def sequences(kind: str, ids) -> dict[int, int]:
+    """{target id: revision} for meetings or deadlines: the SEQUENCE of their calendar entry
+    in every email, download and feed. Never seen by the scan: 0."""
+    ids = list(ids)
+    found = dict(
+        TargetRevision.objects.filter(kind=kind, target_id__in=ids).values_list(
+            "target_id", "revision"
+        )
+    )
+    return {pk: found.get(pk, 0) for pk in ids}
 
 
 def still_concerns(kind: str, target) -> bool:
     """The target still calls for reminders at all (not cancelled, done or resolved)."""
+    if kind == ReminderKind.MEETING_CHANGE:
+        return True  # a cancellation is news too
+    if kind == ReminderKind.DEADLINE_CHANGE:
+        return not target.done
     if kind == ReminderKind.MEETING:
         return not target.is_cancelled
     if kind == ReminderKind.DEADLINE:
@@ -236,6 +275,18 @@ def latest_due_offset(kind, target, lead: LeadTimes, recipient, now) -> tuple[in
         weeks -= 1
         moment = local_moment(date + dt.timedelta(days=FOLLOW_UP_DAYS * weeks), zone, hour)
     return -FOLLOW_UP_DAYS * weeks, moment
+
+
+def watched_targets(now: dt.datetime):
+    """(kind, target) pairs whose moves and cancellations are announced: every meeting still
+    ahead, cancelled or not, and every deadline not done and not long past."""
+    meetings = Meeting.objects.filter(starts_at__gt=now).select_related("agreement")
+    deadlines = Deadline.objects.filter(
+        done=False, due_on__gte=now.date() - dt.timedelta(days=1)
+    ).select_related("agreement", "working_group")
+    for kind, queryset in ((ReminderKind.MEETING, meetings), (ReminderKind.DEADLINE, deadlines)):
+        for target in queryset.iterator(chunk_size=2000):
+            yield kind, target
 
 
 def candidate_targets(now: dt.datetime):

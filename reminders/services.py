@@ -26,6 +26,8 @@ from negotiations.models import Delegation
 from reminders import selectors
 from reminders.choices import (
     NEEDS_ATTENTION_STATUSES,
+    NOTICE_KIND,
+    NOTICE_OF,
     Delivery,
     ReminderKind,
     ReminderStatus,
@@ -43,35 +45,143 @@ def _lease() -> dt.timedelta:
     return dt.timedelta(seconds=settings.REMINDERS_CLAIM_LEASE_SECONDS)
 
 
-def _revisions(targets: dict) -> dict:
-    """{(kind, target id): revision} for these targets ({(kind, id): target}), each bumped
-    (once, whoever scans) when its time changed since the last scan. A few queries for all."""
-    fingerprints = {key: selectors.fingerprint(key[0], target) for key, target in targets.items()}
-    kinds, ids = {kind for kind, _ in targets}, {pk for _, pk in targets}
+@dataclass(frozen=True)
+class Change:
+    """A target the scan found changed: how it stood when last seen, and its new revision."""
+
+    kind: str
+    target: object
+    before: dict
+    revision: int
+
+
+def _revisions(targets: dict, now: dt.datetime) -> tuple[dict, list[Change]]:
+    """The revision rows of these targets ({(kind, id): target}), each bumped (once, whoever
+    scans) when its schedule changed since the last scan, and the changes found. A few queries
+    for all of them, whatever their number."""
+    states = {key: selectors.state(key[0], target) for key, target in targets.items()}
+    fingerprints = {key: selectors.fingerprint_of(found) for key, found in states.items()}
+    by_kind = defaultdict(list)
+    for kind, pk in targets:
+        by_kind[kind].append(pk)
 
     def known():
-        rows = TargetRevision.objects.filter(kind__in=kinds, target_id__in=ids)
-        return {(r.kind, r.target_id): r for r in rows}
+        query = Q(pk__in=[])
+        for kind, ids in by_kind.items():
+            query |= Q(kind=kind, target_id__in=ids)
+        return {(r.kind, r.target_id): r for r in TargetRevision.objects.filter(query)}
 
     rows = known()
     new = [
-        TargetRevision(kind=kind, target_id=pk, fingerprint=fingerprints[(kind, pk)])
+        TargetRevision(
+            kind=kind, target_id=pk, fingerprint=fingerprints[(kind, pk)], state=states[(kind, pk)]
+        )
         for kind, pk in targets
         if (kind, pk) not in rows
     ]
     # Another scan may create the same rows meanwhile: the constraint keeps one of each.
     TargetRevision.objects.bulk_create(new, ignore_conflicts=True)
-    moved = [
-        key for key, row in rows.items() if key in targets and row.fingerprint != fingerprints[key]
-    ]
-    for key in moved:
-        # Conditional, so that two scans seeing the same move bump the revision once.
-        TargetRevision.objects.filter(pk=rows[key].pk).exclude(
-            fingerprint=fingerprints[key]
-        ).update(fingerprint=fingerprints[key], revision=F("revision") + 1)
-    if new or moved:
+    changes = []
+    for key, row in rows.items():
+        if row.fingerprint == fingerprints[key]:
+            continue
+        # Conditional, so that two scans seeing the same change bump the revision once.
+        bumped = TargetRevision.objects.filter(pk=row.pk, fingerprint=row.fingerprint).update(
+            fingerprint=fingerprints[key],
+            state=states[key],
+            changed_at=now,
+            revision=F("revision") + 1,
+        )
+        if bumped:
+            changes.append(Change(key[0], targets[key], row.state, row.revision + 1))
+    if new or changes:
         rows = known()
-    return {key: rows[key].revision for key in targets}
+    return rows, changes
+
+
+def _send_after(
+    mode: str, due_at: dt.datetime, now: dt.datetime, recipient, preference
+) -> dt.datetime:
+    if mode != Delivery.DIGEST:
+        return due_at
+    return selectors.next_digest_moment(
+        max(due_at, now - dt.timedelta(hours=1)), recipient.zone, preference.digest_hour
+    )
+
+
+def _announce(change: Change, now: dt.datetime) -> int:
+    """Withdraw what was planned for the target as it stood, and write one notice per person
+    it concerns (none for an edit of what was, and stays, cancelled)."""
+    kind, target = change.kind, change.target
+    notice_kind = NOTICE_KIND[kind]
+    # Reminders planned for the old moment, and notices of a change that came to nothing
+    # before they left: withdrawn, the notice of this change replaces them.
+    Reminder.objects.filter(
+        kind=kind, target_id=target.pk, revision__lt=change.revision, status=ReminderStatus.PENDING
+    ).update(status=ReminderStatus.SKIPPED, note="target moved")
+    earlier = {
+        r.recipient_id: r
+        for r in Reminder.objects.filter(
+            kind=notice_kind,
+            target_id=target.pk,
+            revision__lt=change.revision,
+            status=ReminderStatus.PENDING,
+        )
+    }
+    Reminder.objects.filter(pk__in=[r.pk for r in earlier.values()]).update(
+        status=ReminderStatus.SKIPPED, note="changed again"
+    )
+    after = selectors.state(kind, target)
+    if kind == ReminderKind.MEETING and change.before.get("cancelled") and after["cancelled"]:
+        return 0
+    people = list(selectors.recipients(kind, target))
+    prefs = selectors.preferences({p.pk for p in people})
+    # News that waits for a digest must not arrive after the meeting it is about.
+    starts = [
+        dt.datetime.fromisoformat(value)
+        for value in (change.before.get("starts_at"), after.get("starts_at"))
+        if value
+    ]
+    rows = []
+    for person in people:
+        mode = selectors.delivery(prefs[person.pk], notice_kind)
+        if mode == Delivery.OFF:
+            continue
+        send_after = _send_after(mode, now, now, person, prefs[person.pk])
+        digest = mode == Delivery.DIGEST
+        if digest and starts and send_after >= min(starts) - dt.timedelta(hours=1):
+            send_after, digest = now, False
+        told = earlier.get(person.pk)
+        rows.append(
+            Reminder(
+                agreement_id=selectors.agreement_id_of(kind, target),
+                recipient=person,
+                kind=notice_kind,
+                target_id=target.pk,
+                revision=change.revision,
+                offset_days=0,
+                target_at=selectors.target_at(kind, target),
+                due_at=now,
+                send_after=send_after,
+                digest=digest,
+                change={
+                    "before": told.change.get("before", change.before) if told else change.before,
+                    "after": after,
+                },
+            )
+        )
+    Reminder.objects.bulk_create(rows, ignore_conflicts=True)
+    return len(rows)
+
+
+def track_changes(*, now: dt.datetime) -> int:
+    """Find every meeting and deadline moved (or meeting cancelled) since the last scan, from
+    the stored state, whatever made the change; returns how many notices were written."""
+    targets = {(kind, target.pk): target for kind, target in selectors.watched_targets(now)}
+    if not targets:
+        return 0
+    _rows, changes = _revisions(targets, now)
+    return sum(_announce(change, now) for change in changes)
 
 
 def materialise(*, now: dt.datetime) -> int:
@@ -80,27 +190,26 @@ def materialise(*, now: dt.datetime) -> int:
     if not found:
         return 0
     prefs = selectors.preferences({due.recipient_id for due, _, _ in found})
-    revisions = _revisions({(due.kind, due.target_id): target for due, target, _ in found})
+    revisions, _changes = _revisions(
+        {(due.kind, due.target_id): target for due, target, _ in found}, now
+    )
     rows = []
     for due, _target, recipient in found:
         mode = selectors.delivery(prefs[due.recipient_id], due.kind)
         if mode == Delivery.OFF:
             continue
         key = (due.kind, due.target_id)
-        send_after = due.due_at
-        if mode == Delivery.DIGEST:
-            send_after = selectors.next_digest_moment(
-                max(due.due_at, now - dt.timedelta(hours=1)),
-                recipient.zone,
-                prefs[due.recipient_id].digest_hour,
-            )
+        changed_at = revisions[key].changed_at
+        if due.kind in NOTICE_KIND and changed_at is not None and due.due_at <= changed_at:
+            continue  # its moment passed before the change: the change's notice told of it
+        send_after = _send_after(mode, due.due_at, now, recipient, prefs[due.recipient_id])
         rows.append(
             Reminder(
                 agreement_id=due.agreement_id,
                 recipient_id=due.recipient_id,
                 kind=due.kind,
                 target_id=due.target_id,
-                revision=revisions[key],
+                revision=revisions[key].revision,
                 offset_days=due.offset_days,
                 target_at=due.target_at,
                 due_at=due.due_at,
@@ -184,9 +293,15 @@ def scan(*, now: dt.datetime | None = None) -> list[list[int]]:
     """Fill the ledger for `now` and return the batches of reminders to send."""
     now = now or timezone.now()
     with transaction.atomic():
+        noticed = track_changes(now=now)
         created = materialise(now=now)
     batches = dispatch(now=now)
-    logger.info("Reminder scan: %d new, %d batches to send", created, len(batches))
+    logger.info(
+        "Reminder scan: %d notices, %d reminders new, %d batches to send",
+        noticed,
+        created,
+        len(batches),
+    )
     return batches
 
 
@@ -233,7 +348,13 @@ def _why_not(
     kind = reminder.kind
     if target is None:
         return "target deleted"
-    if selectors.target_at(kind, target) != reminder.target_at:
+    if kind in NOTICE_OF:
+        # A later change makes this notice stale: the next scan writes one with the news.
+        if selectors.state(NOTICE_OF[kind], target) != reminder.change.get("after"):
+            return "changed again"
+        if kind == ReminderKind.MEETING_CHANGE and target.starts_at <= now:
+            return "meeting started"
+    elif selectors.target_at(kind, target) != reminder.target_at:
         return "target moved"
     if not selectors.still_concerns(kind, target):
         return "no longer needed"
@@ -259,14 +380,18 @@ def _targets(reminders) -> dict:
         ReminderKind.DEADLINE: ["agreement", "working_group"],
         ReminderKind.CONTESTED_POINT: ["chapter__working_group__agreement"],
         ReminderKind.COMMITMENT: ["meeting__agreement", "party"],
-        ReminderKind.ESCALATION: ["chapter__working_group__agreement"],
+        ReminderKind.ESCALATION: ["chapter__working_group__agreement", "escalated_by"],
+        ReminderKind.MEETING_CHANGE: ["agreement"],
+        ReminderKind.DEADLINE_CHANGE: ["agreement", "working_group"],
     }
     # What a meeting's email shows: its groups, and each party's local time.
+    meeting_prefetch = [
+        "working_groups",
+        Prefetch("agreement__delegations", queryset=Delegation.objects.select_related("party")),
+    ]
     prefetch = {
-        ReminderKind.MEETING: [
-            "working_groups",
-            Prefetch("agreement__delegations", queryset=Delegation.objects.select_related("party")),
-        ]
+        ReminderKind.MEETING: meeting_prefetch,
+        ReminderKind.MEETING_CHANGE: meeting_prefetch,
     }
     found = {}
     for kind, ids in by_kind.items():

@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy, ngettext
 from negotiations import moments
 from negotiations.models import Commitment
 from reminders import selectors
-from reminders.choices import ReminderKind
+from reminders.choices import NOTICE_OF, ReminderKind
 from reminders.models import Reminder
 
 # The name under which the ticked reminders are posted back.
@@ -51,6 +51,8 @@ def lead_time(reminder) -> str:
     days = reminder.offset_days
     if reminder.kind == ReminderKind.ESCALATION:
         return _("when escalated")
+    if reminder.kind in NOTICE_OF:
+        return _("when it changed")
     if days < 0:
         return _("overdue follow-up")
     if days == 0:

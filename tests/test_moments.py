@@ -253,7 +253,7 @@ def reader(agreement, zone):
 
 def meeting_header(client, meeting, language="en"):
     """The text of the meeting page's own time, as the signed-in reader sees it."""
-    url = reverse("dashboards:meeting", args=[meeting.pk])
+    url = reverse("meetings:detail", args=[meeting.pk])
     html = client.get(url, headers={"accept-language": language}).text
     start = html.index('<time datetime="', html.index('class="page-header"'))
     return html[html.index(">", start) + 1 : html.index("</time>", start)]

@@ -249,6 +249,16 @@ class ContestedPoint(models.Model):
     resolution = models.TextField(_("resolution"), blank=True)
     # When it was handed to the chief negotiators; the reminders tell them from this moment.
     escalated_at = models.DateTimeField(_("escalated at"), null=True, blank=True)
+    # Who handed it on, and why: what the chief negotiators are told.
+    escalated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("escalated by"),
+    )
+    escalation_note = models.TextField(_("why it was escalated"), blank=True)
     version = models.PositiveIntegerField(_("version"), default=1)
 
     class Meta:

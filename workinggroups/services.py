@@ -375,6 +375,8 @@ def escalate_contested_point(
         before = snapshot(current)
         current.state = ContestedPointState.ESCALATED
         current.escalated_at = timezone.now()
+        current.escalated_by = by if getattr(by, "pk", None) else None
+        current.escalation_note = note.strip()
         if note.strip():
             current.description = "\n\n".join(
                 part for part in (current.description, note.strip()) if part
@@ -385,6 +387,8 @@ def escalate_contested_point(
             state=current.state,
             description=current.description,
             escalated_at=current.escalated_at,
+            escalated_by=current.escalated_by,
+            escalation_note=current.escalation_note,
         )
         record_update(instance=current, before=before, actor=by)
     return current

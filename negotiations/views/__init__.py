@@ -1,11 +1,11 @@
-"""The negotiations app's pages: the agreement list, a meeting's outcome, the calendar
-(rounds, meetings, deadlines) and commitments."""
+"""The negotiations app's pages: the agreement list, the calendar (rounds, meetings,
+deadlines) and commitments."""
 
 from negotiations.views.agreements import AgreementListView
 from negotiations.views.commitments import commitment_create, commitment_deliver, commitment_detail
-from negotiations.views.outcome import meeting_outcome
 from negotiations.views.schedule import (
     deadline_create,
+    deadline_detail,
     deadline_update,
     meeting_cancel,
     meeting_create,
@@ -20,10 +20,10 @@ __all__ = [
     "commitment_deliver",
     "commitment_detail",
     "deadline_create",
+    "deadline_detail",
     "deadline_update",
     "meeting_cancel",
     "meeting_create",
-    "meeting_outcome",
     "meeting_update",
     "round_create",
     "round_update",

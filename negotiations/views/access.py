@@ -47,6 +47,16 @@ def deadline_to_manage(request, pk) -> Deadline:
     return deadline
 
 
+def deadline_to_view(request, pk) -> Deadline:
+    """The deadline of the URL, with what its page shows, if this person may see it."""
+    deadline = get_object_or_404(
+        Deadline.objects.select_related("agreement", "working_group", "set_at"), pk=pk
+    )
+    if not permissions.can_view_agreement(request.user, deadline.agreement_id):
+        raise PermissionDenied
+    return deadline
+
+
 def commitment_to_view(request, pk) -> Commitment:
     """The commitment of the URL, with what its page shows, if this person may see it."""
     commitment = get_object_or_404(

@@ -4,9 +4,11 @@ their cancellation) and deadlines. Every write goes through `negotiations.servic
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from negotiations import permissions
 from negotiations.forms import DeadlineForm, MeetingForm, RoundForm, show_refusal
 from negotiations.forms.schedule import refuse_stale, watch
 from negotiations.services import (
@@ -22,6 +24,7 @@ from negotiations.services.schedule import meeting_fingerprint
 from negotiations.views.access import (
     agreement_to_manage,
     deadline_to_manage,
+    deadline_to_view,
     meeting_to_manage,
     posted,
     round_to_manage,
@@ -198,6 +201,23 @@ def deadline_create(request, slug):
         save=save,
         template="negotiations/deadline_form.html",
         context={"agreement": agreement, "deadline": None},
+    )
+
+
+@require_http_methods(["GET"])
+def deadline_detail(request, pk):
+    """A deadline: what is due, from whom, by when, and where it was set; the page its
+    reminders and notices link to."""
+    deadline = deadline_to_view(request, pk)
+    return render(
+        request,
+        "negotiations/deadline_detail.html",
+        {
+            "deadline": deadline,
+            "agreement": deadline.agreement,
+            "can_manage": permissions.can_manage_agreement(request.user, deadline.agreement_id),
+            "overdue": not deadline.done and deadline.due_on < timezone.localdate(),
+        },
     )
 
 

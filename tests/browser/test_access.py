@@ -28,6 +28,8 @@ PATHS = [
     "/dashboard/{slug}/contested-points/?export=csv",
     "/dashboard/{slug}/brief/",
     "/dashboard/meetings/{meeting}/",
+    "/meetings/{meeting}/",
+    "/meetings/{meeting}.ics",
     "/chapters/{chapter}/",
     "/contested-points/{point}/",
     "/meetings/{meeting}/outcome/",

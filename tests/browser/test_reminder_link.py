@@ -80,7 +80,7 @@ def test_a_reminders_link_opens_its_page_after_sign_in(page, live_server, inbox,
     assert message["Subject"].startswith(f"{MEETING} in 1 day")
     text = message.get_body(("plain",)).get_content()
     link = re.search(r"Open in the tracker: (\S+)", text).group(1)
-    assert link == f"{live_server.url}/dashboard/meetings/{meeting.pk}/"
+    assert link == f"{live_server.url}/meetings/{meeting.pk}/"
 
     page.goto(link)
     expect(page.get_by_role("heading", name="Sign in")).to_be_visible()

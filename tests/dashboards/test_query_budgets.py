@@ -6,14 +6,12 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from negotiations.models import Meeting
 from workinggroups.models import WorkingGroup
 
 BUDGET = 15
 
 
 def pages(agreement):
-    plenary = Meeting.objects.filter(agreement=agreement, negotiation_round__number=1).get()
     group = WorkingGroup.objects.filter(agreement=agreement).first()
     slug = agreement.slug
     return {
@@ -23,7 +21,6 @@ def pages(agreement):
         "agreement as of round 1": reverse("dashboards:agreement", args=[slug]) + "?as_of=round-1",
         "brief": reverse("dashboards:brief", args=[slug]),
         "round": reverse("dashboards:round", args=[slug, 1]),
-        "meeting": reverse("dashboards:meeting", args=[plenary.pk]),
         "working group": reverse("dashboards:working-group", args=[group.pk]),
         "chapters": reverse("dashboards:chapter-list", args=[slug]) + "?as_of=round-1",
         "contested points": reverse("dashboards:contested-points", args=[slug]),
@@ -52,7 +49,6 @@ def count_queries(client, user, url):
         "agreement as of round 1",
         "brief",
         "round",
-        "meeting",
         "working group",
         "chapters",
         "contested points",
@@ -67,29 +63,6 @@ def test_page_runs_a_fixed_number_of_queries(client, negotiations, page):
 
     small_count = count_queries(client, small_user, pages(small)[page])
     large_count = count_queries(client, large_user, pages(large[0])[page])
-
-    assert small_count == large_count
-    assert large_count <= BUDGET
-
-
-def test_meeting_outcome_screen_runs_a_fixed_number_of_queries(client, negotiations):
-    """The screen a negotiator fills in after a meeting: one row per chapter and open point,
-    whatever their number."""
-    from negotiations.choices import Role
-
-    small_user, (small,) = negotiations(
-        1, groups=1, chapters=1, rounds=1, role=Role.CHIEF_NEGOTIATOR
-    )
-    large_user, (large,) = negotiations(
-        1, groups=4, chapters=6, rounds=3, role=Role.CHIEF_NEGOTIATOR
-    )
-
-    def outcome(agreement):
-        plenary = Meeting.objects.filter(agreement=agreement, negotiation_round__number=1).get()
-        return reverse("negotiations:meeting-outcome", args=[plenary.pk])
-
-    small_count = count_queries(client, small_user, outcome(small))
-    large_count = count_queries(client, large_user, outcome(large))
 
     assert small_count == large_count
     assert large_count <= BUDGET

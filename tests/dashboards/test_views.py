@@ -5,11 +5,11 @@ import re
 
 import pytest
 from django.core.management import call_command
-from django.urls import NoReverseMatch, reverse
+from django.urls import reverse
 
 from negotiations.choices import Role
 from negotiations.models import Agreement, Meeting
-from tests.factories import MembershipFactory, RoleAssignmentFactory, UserFactory
+from tests.factories import RoleAssignmentFactory, UserFactory
 from workinggroups.models import WorkingGroup
 
 SLUG = "cambodia-china-fta"
@@ -223,33 +223,6 @@ def test_round_that_does_not_exist_is_404(client, official):
     assert client.get(reverse("dashboards:round", args=[SLUG, 7])).status_code == 404
 
 
-def test_meeting_page_shows_its_outcome(client, official, seed):
-    plenary = Meeting.objects.get(agreement=seed, negotiation_round__number=2)
-    client.force_login(official)
-    response = client.get(reverse("dashboards:meeting", args=[plenary.pk]))
-    assert len(response.context["status_changes"]) == 11
-    assert len(response.context["points_raised"]) == 4
-    assert len(response.context["deadlines_set"]) == 6
-    assert "Record the outcome" not in response.text  # officials see, not change
-
-
-def test_meeting_page_gives_the_utc_time_whatever_the_readers_zone(client, official, seed):
-    plenary = Meeting.objects.get(agreement=seed, negotiation_round__number=2)
-    official.time_zone = "Asia/Shanghai"
-    official.save()
-    client.force_login(official)
-    html = client.get(reverse("dashboards:meeting", args=[plenary.pk])).text
-    header = html.split('class="page-header"')[1].split("</time>")[0]
-    assert "Phnom Penh (UTC+7)" in header
-    assert "your time (Beijing, UTC+8)" in header
-    on_utc = header.rsplit(" · ", 1)[1]
-    utc = plenary.starts_at.astimezone(dt.UTC)
-    assert on_utc.endswith(" UTC")
-    assert f"{utc:%-d %b %Y}, {utc:%H:%M} – " in on_utc  # it lasts two days
-    shanghai = plenary.starts_at.astimezone(dt.timezone(dt.timedelta(hours=8)))
-    assert f"{shanghai:%-d %b %Y}, {shanghai:%H:%M} – " not in on_utc
-
-
 def test_working_group_page_as_of_round_two(client, official, seed):
     group = WorkingGroup.objects.get(agreement=seed, code="ROO")
     client.force_login(official)
@@ -324,7 +297,7 @@ def agreement_pages(seed):
         reverse("dashboards:contested-points", args=[SLUG]),
         reverse("dashboards:commitments", args=[SLUG]),
         reverse("dashboards:commitments", args=[SLUG]) + "?export=csv",
-        reverse("dashboards:meeting", args=[plenary.pk]),
+        reverse("meetings:detail", args=[plenary.pk]),
         reverse("dashboards:working-group", args=[group.pk]),
     ]
 
@@ -355,26 +328,3 @@ def test_officials_see_every_page(client, seed, official):
     client.force_login(official)
     for url in agreement_pages(seed):
         assert client.get(url).status_code == 200, url
-
-
-def test_negotiators_of_a_group_that_met_get_the_outcome_link(client, seed):
-    group = WorkingGroup.objects.get(agreement=seed, code="ROO")
-    negotiator = RoleAssignmentFactory(agreement=seed, role=Role.NEGOTIATOR).user
-    MembershipFactory(working_group=group, user=negotiator)
-    plenary = Meeting.objects.get(agreement=seed, negotiation_round__number=2)
-    client.force_login(negotiator)
-    html = client.get(reverse("dashboards:meeting", args=[plenary.pk])).text
-    assert reverse("negotiations:meeting-outcome", args=[plenary.pk]) in html
-
-
-def test_those_who_steer_get_the_outcome_link_when_it_exists(client, seed):
-    chief = RoleAssignmentFactory(agreement=seed, role=Role.CHIEF_NEGOTIATOR).user
-    plenary = Meeting.objects.get(agreement=seed, negotiation_round__number=2)
-    client.force_login(chief)
-    html = client.get(reverse("dashboards:meeting", args=[plenary.pk])).text
-    try:
-        outcome_url = reverse("negotiations:meeting-outcome", args=[plenary.pk])
-    except NoReverseMatch:
-        assert "Record the outcome" not in html
-    else:
-        assert outcome_url in html

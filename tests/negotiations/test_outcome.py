@@ -64,7 +64,7 @@ def a_full_outcome(w):
 
 
 def url_of(meeting):
-    return reverse("negotiations:meeting-outcome", args=[meeting.pk])
+    return reverse("meetings:outcome", args=[meeting.pk])
 
 
 def test_anonymous_is_sent_to_sign_in(client, world):

@@ -128,7 +128,7 @@ def test_lead_times_are_set_per_agreement(fta, sink):
     assert set(Reminder.objects.values_list("offset_days", flat=True)) == {2}
 
 
-def test_a_moved_meeting_moves_its_reminders_and_updates_the_calendar_entry(fta, sink):
+def test_a_moved_meeting_is_announced_then_reminded_at_its_new_time(fta, sink):
     meeting = make_meeting(fta, MEETING_AT)
     run(MEETING_AT - dt.timedelta(days=7))
     first = by_recipient(sink.messages)["sok"]
@@ -137,16 +137,21 @@ def test_a_moved_meeting_moves_its_reminders_and_updates_the_calendar_entry(fta,
     meeting.starts_at += dt.timedelta(days=2)
     meeting.ends_at += dt.timedelta(days=2)
     meeting.save()
-    run(ONE_DAY_BEFORE)  # the old day-before moment: nothing now
-    assert sink.messages == []
+    run(ONE_DAY_BEFORE)  # the first scan after the move announces it; no old day-before
+    notice = by_recipient(sink.messages)["sok"]
+    assert notice["Subject"].startswith("Changed: ")
+    assert "Thu 11 Jun, 09:00 Phnom Penh (UTC+7)" in notice["Subject"]
+    sink.reset()
     run(meeting.starts_at - dt.timedelta(days=1))
 
     moved = by_recipient(sink.messages)["sok"]
+    assert "in 1 day" in moved["Subject"]
     assert "Thu 11 Jun, 09:00 Phnom Penh (UTC+7)" in moved["Subject"]
     (old,) = parts(first)[2][0].walk("VEVENT")
+    (told,) = parts(notice)[2][0].walk("VEVENT")
     (new,) = parts(moved)[2][0].walk("VEVENT")
-    assert str(new["UID"]) == str(old["UID"])
-    assert new["SEQUENCE"] == old["SEQUENCE"] + 1
+    assert str(new["UID"]) == str(told["UID"]) == str(old["UID"])
+    assert told["SEQUENCE"] == new["SEQUENCE"] == old["SEQUENCE"] + 1
 
 
 def test_a_pending_reminder_of_a_moved_meeting_is_not_sent_at_the_old_time(fta, sink, settings):
@@ -160,19 +165,26 @@ def test_a_pending_reminder_of_a_moved_meeting_is_not_sent_at_the_old_time(fta, 
     assert sink.messages == []
     assert set(Reminder.objects.values_list("note", flat=True)) == {"target moved"}
 
+    # The next scan announces the move; its day-before moment is now, so the notice is all.
     run(meeting.starts_at - dt.timedelta(days=1))
     assert len(sink.messages) == 2
+    assert all(m["Subject"].startswith("Changed: ") for m in sink.messages)
 
 
-def test_a_cancelled_meeting_sends_nothing(fta, sink):
+def test_a_cancelled_meeting_sends_its_cancellation_and_no_reminder(fta, sink):
     meeting = make_meeting(fta, MEETING_AT)
     batches = services.scan(now=ONE_DAY_BEFORE)
     meeting.is_cancelled = True
     meeting.save()
     for ids in batches:
         services.send_reminders(reminder_ids=ids, now=ONE_DAY_BEFORE)
-    run(ONE_DAY_BEFORE + dt.timedelta(minutes=5))
     assert sink.messages == []
+    run(ONE_DAY_BEFORE + dt.timedelta(minutes=5))
+    run(ONE_DAY_BEFORE + dt.timedelta(minutes=6))
+
+    assert set(by_recipient(sink.messages)) == {"sok", "li"}
+    assert len(sink.messages) == 2
+    assert all(m["Subject"].startswith("Cancelled: ") for m in sink.messages)
 
 
 def test_a_person_who_left_the_group_gets_none(fta, sink):
@@ -220,10 +232,9 @@ def test_digest_collects_a_persons_reminders_at_their_local_hour_across_midnight
 
 def test_a_digest_with_nothing_left_in_it_is_not_sent(fta, sink):
     services.set_preference(user=fta.li, meetings=Delivery.DIGEST, digest_hour=7)
-    meeting = make_meeting(fta, MEETING_AT)
+    make_meeting(fta, MEETING_AT)
     run(dt.datetime(2026, 6, 8, 12, 0, tzinfo=UTC))
-    meeting.is_cancelled = True
-    meeting.save()
+    fta.group.memberships.filter(user=fta.li).delete()  # li left the group meanwhile
 
     run(dt.datetime(2026, 6, 8, 23, 0, tzinfo=UTC))
 
@@ -247,6 +258,8 @@ def test_deadline_reminders_come_at_each_lead_and_once_when_it_passes_undone(fta
     assert "in 1 day" in subjects[2]
     assert subjects[3].startswith("Deadline passed undone")
     assert deadline.title in subjects[3]
+    # Each links to the deadline's own page, not to the dashboard.
+    assert all(links.deadline_url(deadline) in parts(m)[0] for m in sok())
 
 
 def test_a_deadline_of_the_chief_negotiators_goes_to_them(fta, sink):
@@ -263,7 +276,7 @@ def test_contested_points_and_commitments_remind_owners_then_weekly_while_overdu
         opened_on=dt.date(2026, 5, 1),
         target_date=dt.date(2026, 6, 1),
     )
-    CommitmentFactory(
+    commitment = CommitmentFactory(
         meeting=make_meeting(fta, dt.datetime(2026, 5, 1, 2, tzinfo=UTC)),
         owner=fta.li,
         due_on=dt.date(2026, 6, 1),
@@ -275,6 +288,7 @@ def test_contested_points_and_commitments_remind_owners_then_weekly_while_overdu
     mail = sorted((m["To"].addresses[0].username, m["Subject"]) for m in sink.messages)
     assert [who for who, _ in mail] == ["li", "li", "li", "sok", "sok", "sok"]
     assert any(links.contested_point_url(point) in parts(m)[0] for m in sink.messages)
+    assert any(links.commitment_url(commitment) in parts(m)[0] for m in sink.messages)
 
 
 def test_after_an_outage_only_the_latest_reminder_of_what_is_still_ahead_goes(fta, sink):
@@ -367,6 +381,10 @@ def test_an_escalation_tells_the_chief_negotiators_once(fta, sink):
     assert links.contested_point_url(point) in text
     assert f'href="{links.contested_point_url(point)}"' in html
     assert calendars == []
+    # Who handed it on, and why.
+    assert f"Escalated by {fta.sok}." in text
+    assert "Why: Needs a political decision." in text
+    assert "Needs a political decision." in html
 
 
 def test_an_escalation_resolved_before_the_scan_or_long_ago_tells_no_one(fta, sink):

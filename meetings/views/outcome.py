@@ -4,7 +4,6 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
-from django.urls import NoReverseMatch, reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
@@ -267,10 +266,10 @@ def meeting_outcome(request, pk):
                         )
                         % counts,
                     )
-                    return redirect(_meeting_page(meeting))
+                    return redirect(meeting)
     return render(
         request,
-        "negotiations/meeting_outcome.html",
+        "meetings/outcome.html",
         {"meeting": meeting, "forms": forms, "day": forms.day},
         status=status,
     )
@@ -283,18 +282,10 @@ def _outcome_refused(request, meeting, refusal):
         return HttpResponse(refusal, status=409, content_type="text/plain; charset=utf-8")
     return render(
         request,
-        "negotiations/meeting_outcome.html",
+        "meetings/outcome.html",
         {"meeting": meeting, "refusal": refusal, "forms": None, "day": None},
         status=409,
     )
-
-
-def _meeting_page(meeting):
-    """Where to go after saving: the meeting's page, or this screen where there is none."""
-    try:
-        return meeting.get_absolute_url()
-    except NoReverseMatch:  # the meeting page is not mounted in every deployment
-        return reverse("negotiations:meeting-outcome", kwargs={"pk": meeting.pk})
 
 
 def _outcome_extra_row(request, meeting):
@@ -307,7 +298,7 @@ def _outcome_extra_row(request, meeting):
     forms = OutcomeForms(request, meeting)
     return render(
         request,
-        f"negotiations/meeting_outcome.html#{section}-row-added",
+        f"meetings/outcome.html#{section}-row-added",
         {
             "meeting": meeting,
             "forms": forms,
