@@ -152,3 +152,25 @@ class InviteForm(PersonRoleForm):
         if data.get("party"):
             return data["party"].capital_time_zone
         return "UTC"
+
+
+# --- A person's own profile ------------------------------------------------------------------
+
+
+class ProfileForm(forms.Form):
+    """The language and time zone of a person's own pages and reminders."""
+
+    language = forms.ChoiceField(
+        label=_("Language"), help_text=_("Of your pages and of the emails you receive.")
+    )
+    time_zone = TimeZoneField(
+        help_text=_("Times are shown, and reminders sent, in this zone (e.g. Asia/Phnom_Penh).")
+    )
+    # The fingerprint of the settings as the page showed them (see the person page).
+    seen = forms.CharField(required=False, widget=forms.HiddenInput)
+
+    def __init__(self, *args, **kwargs):
+        from django.conf import settings
+
+        super().__init__(*args, **kwargs)
+        self.fields["language"].choices = settings.LANGUAGES

@@ -6,6 +6,8 @@ from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.db.models.functions import Lower
+from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 
@@ -63,3 +65,29 @@ class User(AbstractUser):
     @property
     def zone(self) -> zoneinfo.ZoneInfo:
         return zone_named(self.time_zone)
+
+
+class CalendarFeed(models.Model):
+    """A person's secret calendar address: the meetings and deadlines they may see, for the
+    calendar app they subscribe from (which cannot sign in, so the address is the key)."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="calendar_feed",
+        verbose_name=_("person"),
+    )
+    token = models.CharField(_("secret"), max_length=64, unique=True)
+    created_at = models.DateTimeField(_("created at"), default=timezone.now)
+    last_fetched_at = models.DateTimeField(_("last read by a calendar"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("calendar feed")
+        verbose_name_plural = _("calendar feeds")
+
+    def __str__(self):
+        # Never the token: this is what the audit trail and the logs show.
+        return _("Calendar feed of %(person)s") % {"person": self.user}
+
+    def get_absolute_url(self):
+        return reverse("accounts:calendar-feed", kwargs={"token": self.token})

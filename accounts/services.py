@@ -1,11 +1,16 @@
 """Every write about people: inviting them to an agreement, changing their role and working
-groups there, taking them off it, and their accepting the invitation.
+groups there, taking them off it, their accepting the invitation, and what a person changes
+about themselves (language, time zone, their calendar feed's secret address).
 
 Roles and seats are written by the services of `negotiations` and `workinggroups` (which audit
 them); these functions add the account itself and the emails, in the same transaction.
 """
 
+import contextlib
+import datetime as dt
+import hashlib
 import re
+import secrets
 
 from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
@@ -13,13 +18,17 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from audit.services import record_create, record_update, snapshot
+from accounts.models import CalendarFeed
+from audit.services import record_create, record_delete, record_save, record_update, snapshot
 from negotiations import permissions
 from negotiations.choices import Role
 from negotiations.models import RoleAssignment
 from negotiations.services import assign_role, remove_role
 from workinggroups.models import Membership
-from workinggroups.services import add_membership, remove_membership
+from workinggroups.services import EditConflict, add_membership, remove_membership
+
+# A feed's last reading is kept to the hour: enough to tell a calendar that still reads it.
+FEED_READ_PRECISION = dt.timedelta(hours=1)
 
 
 def invitation_pending(user) -> bool:
@@ -217,6 +226,99 @@ def queue_invitation(*, user, agreement, by=None, added: bool = False) -> None:
     send_invitation.delay_on_commit(
         user.pk, agreement.pk, invited_by_pk=getattr(by, "pk", None), added=added
     )
+
+
+# --- A person's own profile -----------------------------------------------------------------
+
+
+def profile_fingerprint(user) -> str:
+    """What the profile form saw of the person's settings: language and time zone."""
+    state = f"{user.language}\n{user.time_zone}"
+    return hashlib.sha256(state.encode()).hexdigest()[:20]
+
+
+def update_profile(
+    *, user, by, language: str, time_zone: str, expected_fingerprint: str | None = None
+):
+    """Change the language and time zone the person's pages and reminders use; refused with
+    `EditConflict` if they were changed elsewhere since the form was opened."""
+    User = get_user_model()
+    with transaction.atomic():
+        current = User.objects.select_for_update().get(pk=user.pk)
+        if expected_fingerprint and expected_fingerprint != profile_fingerprint(current):
+            raise EditConflict(current)
+        _update_details(current, by=by, language=language, time_zone=time_zone)
+    user.language, user.time_zone = current.language, current.time_zone
+    return current
+
+
+def new_feed_token() -> str:
+    return secrets.token_urlsafe(32)
+
+
+def _masked(token: str) -> str:
+    """Enough of a secret address to tell two apart in the audit trail, not to use one."""
+    return f"…{token[-4:]}"
+
+
+@contextlib.contextmanager
+def _token_hidden(feed):
+    """The feed with its token masked while the audit trail reads it."""
+    token = feed.token
+    feed.token = _masked(token)
+    try:
+        yield feed
+    finally:
+        feed.token = token
+
+
+def create_or_regenerate_feed(*, user, by) -> CalendarFeed:
+    """Give the person a calendar feed at a new secret address; the one they had, if any,
+    stops working at once."""
+    with transaction.atomic():
+        # The person's row is the lock: two clicks at once make one feed, not a clash.
+        get_user_model().objects.select_for_update().filter(pk=user.pk).first()
+        feed = CalendarFeed.objects.select_for_update().filter(user=user).first()
+        before = None
+        if feed is None:
+            feed = CalendarFeed(user=user)
+        else:
+            with _token_hidden(feed):
+                before = snapshot(feed)
+        feed.token = new_feed_token()
+        feed.created_at = timezone.now()
+        feed.last_fetched_at = None
+        feed.full_clean()
+        feed.save()
+        with _token_hidden(feed):
+            record_save(instance=feed, before=before, actor=by)
+    return feed
+
+
+def revoke_feed(*, user, by) -> bool:
+    """Stop the person's calendar feed; False when they had none."""
+    with transaction.atomic():
+        feed = CalendarFeed.objects.select_for_update().filter(user=user).first()
+        if feed is None:
+            return False
+        with _token_hidden(feed):
+            before = snapshot(feed)
+        pk = feed.pk
+        feed.delete()
+        feed.pk = pk  # the audit entry names the row that was
+        with _token_hidden(feed):
+            record_delete(instance=feed, before=before, actor=by)
+    return True
+
+
+def note_feed_read(feed, *, now=None) -> None:
+    """Remember when a calendar last read the feed, at most once an hour: a calendar polling
+    every few minutes must not write a row each time."""
+    now = now or timezone.now()
+    if feed.last_fetched_at is not None and now - feed.last_fetched_at < FEED_READ_PRECISION:
+        return
+    CalendarFeed.objects.filter(pk=feed.pk).update(last_fetched_at=now)
+    feed.last_fetched_at = now
 
 
 # --- Helpers --------------------------------------------------------------------------------

@@ -1,30 +1,37 @@
-"""The people of an agreement (who may invite them, and change their role and working groups)
-and the page where an invitee takes up their invitation.
+"""The people of an agreement (who may invite them, and change their role and working groups),
+the page where an invitee takes up their invitation, each person's own profile page, and the
+calendar feed at their secret address.
 
 Access is decided by `negotiations.permissions`; every write goes through `accounts.services`.
 """
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import get_user_model, login
 from django.contrib.auth.decorators import login_not_required
 from django.contrib.auth.forms import SetPasswordForm
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Prefetch
-from django.http import Http404
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
+from django.utils import translation
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_safe
 from django_tables2 import RequestConfig
 
 from accounts import services
+from accounts.feeds import feed_calendar
 from accounts.filtersets import PersonFilterSet
-from accounts.forms import InviteForm, PersonRoleForm
+from accounts.forms import InviteForm, PersonRoleForm, ProfileForm
+from accounts.models import CalendarFeed
 from accounts.tables import PersonTable
 from accounts.tokens import InvalidInvitation, user_for_token
 from negotiations import permissions
 from negotiations.forms.schedule import refuse_stale, watch
 from negotiations.models import Agreement, RoleAssignment
+from reminders import links
+from secretariat.views.agreements import error_summary
 from workinggroups.forms import add_validation_errors
 from workinggroups.models import Membership
 from workinggroups.services import EditConflict
@@ -254,3 +261,142 @@ def invitation(request, token):
         {"invitee": invitee, "agreements": agreements, "form": form},
         status=400 if form.is_bound else 200,
     )
+
+
+# --- A person's own page ---------------------------------------------------------------------
+
+
+def _roles_of(user) -> list:
+    """The person's role in each agreement, each with `seats`: their working groups there."""
+    assignments = list(
+        RoleAssignment.objects.filter(user=user)
+        .select_related("agreement", "party")
+        .order_by("agreement__name")
+    )
+    seats = {}
+    for seat in (
+        Membership.objects.filter(user=user)
+        .select_related("working_group")
+        .order_by("working_group__order", "working_group__name")
+    ):
+        seats.setdefault(seat.working_group.agreement_id, []).append(seat)
+    for assignment in assignments:
+        assignment.seats = seats.get(assignment.agreement_id, [])
+    return assignments
+
+
+def _with_language_cookie(response, language: str):
+    """Pages follow the language just chosen, as the language switcher makes them."""
+    response.set_cookie(
+        settings.LANGUAGE_COOKIE_NAME,
+        language,
+        max_age=settings.LANGUAGE_COOKIE_AGE,
+        path=settings.LANGUAGE_COOKIE_PATH,
+        domain=settings.LANGUAGE_COOKIE_DOMAIN,
+        secure=settings.LANGUAGE_COOKIE_SECURE,
+        httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
+        samesite=settings.LANGUAGE_COOKIE_SAMESITE,
+    )
+    return response
+
+
+FEED_ACTIONS = ("feed", "stop-feed")
+
+
+@require_http_methods(["GET", "POST"])
+def profile(request):
+    """The signed-in person's own page: their details, the language and time zone of their
+    pages and reminders, their roles, and the secret address of their calendar feed."""
+    user = request.user
+    action = request.POST.get("action", "profile") if request.method == "POST" else None
+    if action in FEED_ACTIONS:
+        return _change_feed(request, action)
+    if action not in (None, "profile"):
+        raise Http404
+    form = ProfileForm(
+        request.POST if action == "profile" else None,
+        initial={"language": user.language, "time_zone": user.time_zone},
+    )
+    watch(form, services.profile_fingerprint(user))
+    status = 400 if form.is_bound else 200
+    if form.is_bound and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.update_profile(
+                user=user,
+                by=user,
+                language=data["language"],
+                time_zone=data["time_zone"],
+                expected_fingerprint=data["seen"] or None,
+            )
+        except EditConflict as error:
+            current = error.current
+            refuse_stale(
+                form,
+                saved={"language": current.language, "time_zone": current.time_zone},
+                fingerprint=services.profile_fingerprint(current),
+            )
+            status = 409
+        except ValidationError as error:
+            add_validation_errors(form, error)
+        else:
+            # The note is read on the next page, which is in the new language.
+            translation.activate(user.language)
+            messages.success(request, _("Your language and time zone are saved."))
+            return _with_language_cookie(redirect("accounts:profile"), user.language)
+    feed = CalendarFeed.objects.filter(user=user).first()
+    return render(
+        request,
+        "accounts/profile.html",
+        {
+            "person": user,
+            "form": form,
+            "errors": error_summary(form, anchor="settings-heading"),
+            "roles": _roles_of(user),
+            "feed": feed,
+            "feed_url": links.absolute(feed.get_absolute_url()) if feed else None,
+        },
+        status=status,
+    )
+
+
+def _change_feed(request, action):
+    """Give the person a new feed address, or stop their feed."""
+    if action == "feed":
+        had_one = CalendarFeed.objects.filter(user=request.user).exists()
+        services.create_or_regenerate_feed(user=request.user, by=request.user)
+        if had_one:
+            note = _(
+                "Your calendar feed has a new address: the old one no longer works. Put the "
+                "new one in your calendar app."
+            )
+        else:
+            note = _("Your calendar feed is ready: copy its address into your calendar app.")
+        messages.success(request, note)
+    elif services.revoke_feed(user=request.user, by=request.user):
+        messages.success(
+            request,
+            _("Your calendar feed is stopped: calendars subscribed to it no longer update."),
+        )
+    return redirect(reverse("accounts:profile") + "#calendar-feed")
+
+
+@login_not_required
+@require_safe
+def calendar_feed(request, token):
+    """A person's meetings and deadlines at their secret address, for a calendar app (which
+    cannot sign in). An unknown, replaced or stopped address, or that of a disabled account,
+    is simply not found."""
+    feed = (
+        CalendarFeed.objects.select_related("user")
+        .filter(token=token, user__is_active=True)
+        .first()
+    )
+    if feed is None:
+        raise Http404
+    response = HttpResponse(feed_calendar(feed.user), content_type="text/calendar; charset=utf-8")
+    # Calendars poll: a copy a quarter of an hour old is fine, and only for this reader.
+    response.headers["Cache-Control"] = "private, max-age=900"
+    response.headers["X-Robots-Tag"] = "noindex"
+    services.note_feed_read(feed)
+    return response
