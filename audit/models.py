@@ -7,6 +7,15 @@ from django.utils.translation import gettext_lazy as _
 from audit.choices import AuditAction
 
 
+class AuditEntryQuerySet(models.QuerySet):
+    def readable(self, *, known=()):
+        """The entries as the trail shows them to people (see `audit.presentation`); `known`
+        records are not read again."""
+        from audit.presentation import readable_entries
+
+        return readable_entries(self, known=known)
+
+
 class AuditEntry(models.Model):
     """One change of one record: who made it, when, and the record before and after."""
 
@@ -37,6 +46,8 @@ class AuditEntry(models.Model):
     )
     before = models.JSONField(_("before"), null=True, blank=True)
     after = models.JSONField(_("after"), null=True, blank=True)
+
+    objects = AuditEntryQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("audit entry")

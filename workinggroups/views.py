@@ -95,7 +95,7 @@ def _chapter_page_context(request, chapter, **status):
         )
         .select_related("meeting", "party", "owner")
         .distinct(),
-        "audit_entries": entries_for(chapter)[:50],
+        "audit_entries": entries_for(chapter)[:50].readable(known=[chapter]),
     }
 
 
@@ -177,7 +177,7 @@ def _point_page_context(request, point, **forms):
         "resolve_form": forms.get("resolve_form") or ResolveContestedPointForm(point=point),
         "escalate_form": forms.get("escalate_form") or EscalateContestedPointForm(point=point),
         "conflict": forms.get("conflict"),
-        "audit_entries": entries_for(point)[:50],
+        "audit_entries": entries_for(point)[:50].readable(known=[point]),
     }
 
 

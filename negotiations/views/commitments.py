@@ -32,7 +32,7 @@ def _page(request, commitment, *, can_change, form=None, status=200, **extra):
         "form": form,
         "deliver_form": DeliverForm(initial={"version": commitment.version}),
         "status_changes": commitment.status_changes.select_related("changed_by"),
-        "audit_entries": entries_for(commitment)[:AUDIT_ENTRIES_SHOWN],
+        "audit_entries": entries_for(commitment)[:AUDIT_ENTRIES_SHOWN].readable(known=[commitment]),
         "conflict": None,
         "deliver_refusal": None,
         **extra,

@@ -163,7 +163,7 @@ def test_the_page_shows_the_commitment_its_history_in_the_readers_zone_and_its_l
         # 03:00 UTC, read in Phnom Penh (UTC+7).
         "Fri 1 May 2020, 10:00 Phnom Penh (UTC+7)",
         "Change log",
-        "<code>status</code>: pledged → in_progress",
+        '<span class="audit-field">Status</span>: Pledged → In progress',
     ]:
         assert expected in text, expected
 
