@@ -95,3 +95,36 @@ def stacked_rows(rows: list[tuple[str, dict]]) -> dict:
         "bar_height": BAR_HEIGHT,
         "label_x": LABEL_WIDTH - 8,
     }
+
+
+TIMELINE_WIDTH = 360
+TIMELINE_ROW = 30
+TIMELINE_AXIS_X = 14
+TIMELINE_TEXT_X = 30
+
+
+@dataclasses.dataclass(frozen=True)
+class TimelineRow:
+    milestone: object  # dashboards.selectors.Milestone
+    y: float
+
+    @property
+    def dot_y(self):
+        return round(self.y + TIMELINE_ROW / 2, 2)
+
+
+def timeline(milestones: list) -> dict:
+    """An agreement's milestones as a vertical timeline, one row each, in order: a filled dot
+    for a step reached by the as-of day, a hollow one for what was still ahead. Vertical, so
+    that it reads as well on a phone as on a wall screen."""
+    rows = [TimelineRow(milestone=m, y=index * TIMELINE_ROW) for index, m in enumerate(milestones)]
+    height = max(len(rows), 1) * TIMELINE_ROW
+    return {
+        "rows": rows,
+        "width": TIMELINE_WIDTH,
+        "height": height,
+        "axis_x": TIMELINE_AXIS_X,
+        "axis_top": TIMELINE_ROW / 2,
+        "axis_bottom": height - TIMELINE_ROW / 2,
+        "text_x": TIMELINE_TEXT_X,
+    }

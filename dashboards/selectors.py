@@ -4,6 +4,7 @@ Each function runs a fixed number of queries whatever the number of agreements, 
 history rows or meetings; the views' query budgets are tested.
 """
 
+import dataclasses
 import datetime as dt
 
 from django.db.models import (
@@ -24,11 +25,15 @@ from django.db.models import (
     When,
 )
 from django.db.models.functions import Coalesce
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from dashboards.asof import AsOf, end_of_round
-from negotiations.choices import OPEN_COMMITMENT_STATUSES
+from negotiations import moments
+from negotiations.choices import OPEN_COMMITMENT_STATUSES, AgreementStatus
 from negotiations.models import (
     Agreement,
+    AgreementStatusChange,
     Commitment,
     CommitmentStatusChange,
     Deadline,
@@ -41,6 +46,12 @@ from workinggroups.selectors import chapters_as_of, status_at
 from workinggroups.services import latest_today
 
 STATUSES = list(ChapterStatus)
+# What negotiators mean by "agreed": agreed at their level, or further (legally scrubbed).
+AGREED_STATUSES = (ChapterStatus.AGREED, ChapterStatus.CONCLUDED)
+# And what a headline during the talks counts as settled, in principle at least.
+SETTLED_STATUSES = (ChapterStatus.AGREED_IN_PRINCIPLE, *AGREED_STATUSES)
+# The agreement's steps after the talks, each dated by a milestone.
+CLOSED_STATUSES = (AgreementStatus.CONCLUDED, AgreementStatus.SIGNED, AgreementStatus.IN_FORCE)
 UPCOMING_DAYS = 30
 LATEST_CHANGES = 10
 
@@ -215,6 +226,8 @@ def status_counts(chapters: QuerySet[Chapter], as_of: AsOf, rounds=()) -> dict:
     return {
         "current": current,
         "total": total,
+        "agreed": sum(current[s] for s in AGREED_STATUSES),
+        "settled": sum(current[s] for s in SETTLED_STATUSES),
         "contested": contested,
         "rounds": _status_counts_after_rounds(chapters, past_rounds),
     }
@@ -251,6 +264,158 @@ def _status_counts_after_rounds(chapters: QuerySet[Chapter], past_rounds) -> lis
 
 
 # ---------------------------------------------------------------------------------------------
+# The agreement's own status and milestones
+# ---------------------------------------------------------------------------------------------
+def agreement_status_at(as_of: AsOf):
+    """An agreement's status at the as-of day, for a queryset of agreements: the last step
+    taken by then, else (a day before its first step) its first step; never stepped, as now."""
+    if as_of.is_now:
+        return F("status")
+    steps = AgreementStatusChange.objects.filter(agreement=OuterRef("pk"))
+    return Coalesce(
+        Subquery(
+            steps.filter(effective_on__lte=as_of.day)
+            .order_by("-effective_on", "-pk")
+            .values("to_status")[:1]
+        ),
+        Subquery(steps.order_by("effective_on", "pk").values("to_status")[:1]),
+        F("status"),
+        output_field=CharField(),
+    )
+
+
+@dataclasses.dataclass(frozen=True)
+class Milestone:
+    """One dated step on an agreement's timeline."""
+
+    day: dt.date
+    label: str
+    kind: str  # "status", "round" or "target"
+    reached: bool
+    assumed: bool = False
+    status: str = ""
+    url: str = ""
+
+
+def status_history(agreement: Agreement) -> list[AgreementStatusChange]:
+    return list(agreement.status_changes.order_by("effective_on", "pk"))
+
+
+def status_on(agreement: Agreement, history, as_of: AsOf) -> AgreementStatus:
+    """The agreement's status at the as-of day, from its history (see agreement_status_at)."""
+    if as_of.is_now or not history:
+        return AgreementStatus(agreement.status)
+    taken = [step for step in history if step.effective_on <= as_of.day]
+    return AgreementStatus((taken or history[:1])[-1].to_status)
+
+
+def milestones(agreement: Agreement, history, rounds, as_of: AsOf) -> list[Milestone]:
+    """The agreement's timeline: each status step, each round, and the target conclusion date
+    while it is not concluded; in order, each marked reached or not at the as-of day. As of a
+    past day, steps taken later are not shown (they were not known), planned rounds are."""
+    found = []
+    for step in history:
+        if step.effective_on > as_of.day:
+            continue
+        found.append(
+            Milestone(
+                day=step.effective_on,
+                label=AgreementStatus(step.to_status).label,
+                kind="status",
+                reached=True,
+                status=step.to_status,
+            )
+        )
+    for negotiation_round in rounds:
+        found.append(
+            Milestone(
+                day=negotiation_round.starts_on,
+                label=_("Round %(number)s") % {"number": negotiation_round.number},
+                kind="round",
+                reached=negotiation_round.starts_on <= as_of.day,
+                assumed=negotiation_round.dates_assumed,
+                url=negotiation_round.get_absolute_url(),
+            )
+        )
+    status = status_on(agreement, history, as_of)
+    if agreement.target_conclusion_on and status not in CLOSED_STATUSES:
+        found.append(
+            Milestone(
+                day=agreement.target_conclusion_on,
+                label=_("Target: conclusion"),
+                kind="target",
+                reached=False,
+            )
+        )
+    return sorted(found, key=lambda m: (m.day, m.kind != "status"))
+
+
+def headline(agreement: Agreement, status, counts: dict, history, next_meeting, as_of) -> list:
+    """What an official says of the agreement in one breath, as phrases to join with " · ":
+    "15 of 15 chapters concluded · signed 12 Oct 2020 · in force 1 Jan 2022"; during the talks
+    "9 of 15 agreed or agreed in principle · 4 contested · next round 15 Jun, Beijing". Days
+    of another year than the reader's own say their year, as of a past point too."""
+    today = None
+    total = counts["total"]
+    phrases = []
+    if total and counts["current"][ChapterStatus.CONCLUDED] == total:
+        phrases.append(
+            ngettext(
+                "%(count)d of %(total)d chapter concluded",
+                "%(count)d of %(total)d chapters concluded",
+                total,
+            )
+            % {"count": total, "total": total}
+        )
+    elif status in CLOSED_STATUSES:
+        phrases.append(
+            ngettext(
+                "%(count)d of %(total)d chapter agreed",
+                "%(count)d of %(total)d chapters agreed",
+                total,
+            )
+            % {"count": counts["agreed"], "total": total}
+        )
+    else:
+        phrases.append(
+            ngettext(
+                "%(count)d of %(total)d chapter agreed or agreed in principle",
+                "%(count)d of %(total)d chapters agreed or agreed in principle",
+                total,
+            )
+            % {"count": counts["settled"], "total": total}
+        )
+    if counts["contested"]:
+        phrases.append(
+            ngettext("%(count)d contested", "%(count)d contested", counts["contested"])
+            % {"count": counts["contested"]}
+        )
+    steps = {s.to_status: s.effective_on for s in history if s.effective_on <= as_of.day}
+    closing = {
+        AgreementStatus.CONCLUDED: _("concluded %(day)s"),
+        AgreementStatus.SIGNED: _("signed %(day)s"),
+        AgreementStatus.IN_FORCE: _("in force %(day)s"),
+    }
+    for step, words in closing.items():
+        # Signed says concluded: the conclusion's day is for the timeline.
+        later = step == AgreementStatus.CONCLUDED and AgreementStatus.SIGNED in steps
+        if step in steps and not later:
+            phrases.append(words % {"day": moments.format_day(steps[step], today=today)})
+    if status not in CLOSED_STATUSES and next_meeting is not None:
+        local_day = next_meeting.starts_at.astimezone(next_meeting.tzinfo).date()
+        day = moments.format_day(local_day, today=today)
+        place = next_meeting.location or (
+            next_meeting.negotiation_round.location if next_meeting.negotiation_round else ""
+        )
+        if next_meeting.negotiation_round_id:
+            words = _("next round %(day)s") % {"day": day}
+        else:
+            words = _("next meeting %(day)s") % {"day": day}
+        phrases.append(f"{words}, {place}" if place else words)
+    return phrases
+
+
+# ---------------------------------------------------------------------------------------------
 # Portfolio
 # ---------------------------------------------------------------------------------------------
 def _first_of(queryset: QuerySet, **fields) -> dict:
@@ -273,9 +438,14 @@ def portfolio(agreements: QuerySet[Agreement], as_of: AsOf) -> QuerySet[Agreemen
     return agreements.annotate(
         contested_count=chapter_count(contested_at=True),
         **{f"count_{s.value}": chapter_count(status_at=s.value) for s in STATUSES},
+        agreed_count=chapter_count(status_at__in=AGREED_STATUSES),
+        status_at=agreement_status_at(as_of),
         **_first_of(
-            Meeting.objects.filter(
-                agreement=OuterRef("pk"), starts_at__gt=as_of.moment, is_cancelled=False
+            meetings_known_at(
+                Meeting.objects.filter(
+                    agreement=OuterRef("pk"), starts_at__gt=as_of.moment, is_cancelled=False
+                ),
+                as_of,
             ).order_by("starts_at", "pk"),
             next_meeting_id="pk",
             next_meeting_title="title",
@@ -321,10 +491,19 @@ def open_points(points: QuerySet[ContestedPoint], as_of: AsOf) -> list[Contested
     return rows
 
 
+def meetings_known_at(meetings: QuerySet[Meeting], as_of: AsOf) -> QuerySet[Meeting]:
+    """The meetings scheduled by the as-of point: nobody knew then of one announced later."""
+    if as_of.is_now:
+        return meetings
+    return meetings.filter(Q(announced_on__isnull=True) | Q(announced_on__lte=as_of.day))
+
+
 def meetings_ahead(meetings: QuerySet[Meeting], as_of: AsOf) -> dict:
     """The next meeting, however far, and the meetings of the next 30 days, in one query."""
-    ahead = meetings.filter(starts_at__gt=as_of.moment, is_cancelled=False).order_by(
-        "starts_at", "pk"
+    ahead = (
+        meetings_known_at(meetings, as_of)
+        .filter(starts_at__gt=as_of.moment, is_cancelled=False)
+        .order_by("starts_at", "pk")
     )
     until = as_of.moment + dt.timedelta(days=UPCOMING_DAYS)
     rows = list(
@@ -352,6 +531,29 @@ def open_deadlines(deadlines: QuerySet[Deadline], as_of: AsOf) -> dict:
     }
 
 
+def commitment_counts(commitments: QuerySet[Commitment], as_of: AsOf) -> dict:
+    """How many of these commitments (those known at the as-of point) were open, overdue,
+    delivered and dropped then: one grouped query."""
+    counts = {"open": 0, "overdue": 0, "delivered": 0, "dropped": 0, "total": 0}
+    rows = (
+        commitments_known_at(commitments, as_of)
+        .annotate(status_at=commitment_status_at(as_of))
+        .annotate(is_overdue=commitment_overdue(as_of.day, "status_at"))
+        .order_by()
+        .values("status_at", "is_overdue")
+        .annotate(n=Count("pk"))
+    )
+    for row in rows:
+        n = row["n"]
+        counts["total"] += n
+        if row["status_at"] in OPEN_COMMITMENT_STATUSES:
+            counts["open"] += n
+            counts["overdue"] += n if row["is_overdue"] else 0
+        else:
+            counts[row["status_at"]] += n
+    return counts
+
+
 def overdue_commitments(commitments: QuerySet[Commitment], as_of: AsOf) -> QuerySet[Commitment]:
     """Commitments still open at the as-of point whose due day had passed by then."""
     return (
@@ -372,17 +574,26 @@ def latest_changes(changes: QuerySet[ChapterStatusChange], as_of: AsOf, limit=LA
 
 
 def agreement_dashboard(agreement: Agreement, as_of: AsOf, rounds) -> dict:
+    """Everything the dashboard and the brief say of one agreement at the as-of point."""
     chapters = list(agreement_chapters(agreement, as_of))
     meetings = Meeting.objects.filter(agreement=agreement)
+    counts = status_counts(
+        Chapter.objects.filter(working_group__agreement=agreement), as_of, rounds
+    )
+    history = status_history(agreement)
+    status = status_on(agreement, history, as_of)
+    ahead = meetings_ahead(meetings, as_of)
     return {
         "chapters": chapters,
-        "counts": status_counts(
-            Chapter.objects.filter(working_group__agreement=agreement), as_of, rounds
-        ),
+        "counts": counts,
+        "agreement_status": status,
+        "milestones": milestones(agreement, history, rounds, as_of),
+        "headline": headline(agreement, status, counts, history, ahead["next_meeting"], as_of),
+        "commitment_counts": commitment_counts(commitments_of(meetings), as_of),
         "open_points": open_points(
             ContestedPoint.objects.filter(chapter__working_group__agreement=agreement), as_of
         ),
-        **meetings_ahead(meetings, as_of),
+        **ahead,
         "deadlines": open_deadlines(Deadline.objects.filter(agreement=agreement), as_of),
         "overdue_commitments": list(overdue_commitments(commitments_of(meetings), as_of)),
         # Left lazy: the page that shows them runs the query, the brief does not.

@@ -1,13 +1,14 @@
 import datetime as dt
 
 import django_tables2 as tables
+from django.db.models import Case, IntegerField, Value, When
 from django.utils import timezone
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from dashboards.templatetags.dashboards import status_badge, status_label
 from negotiations import moments
-from negotiations.choices import CommitmentStatus
+from negotiations.choices import AgreementStatus, CommitmentStatus
 from negotiations.models import Agreement, Commitment
 from workinggroups.choices import ChapterStatus, ContestedPointState
 from workinggroups.models import Chapter, ContestedPoint
@@ -38,18 +39,43 @@ def _link(url, text):
     return format_html('<a href="{}">{}</a>', url, text)
 
 
+class YesNoColumn(tables.Column):
+    """Yes or no in words, on screen as in exports: a tick reads as "fine" to many, and
+    "Overdue ✔" said the opposite of what it meant."""
+
+    def render(self, value):
+        if value:
+            return format_html('<strong class="overdue">{}</strong>', _("yes"))
+        return _("no")
+
+    def value(self, value):
+        return _("yes") if value else _("no")
+
+
+def in_lifecycle_order(queryset, field: str, choices, is_descending: bool):
+    """Order by a status field in the order its choices are declared (the lifecycle), not
+    alphabetically."""
+    rank = Case(
+        *(When(**{field: choice.value}, then=Value(index)) for index, choice in enumerate(choices)),
+        default=Value(len(choices)),
+        output_field=IntegerField(),
+    )
+    return queryset.order_by(rank.desc() if is_descending else rank.asc(), "pk"), True
+
+
 class PortfolioTable(tables.Table):
     name = tables.TemplateColumn(
         template_name="dashboards/columns/agreement_name.html", verbose_name=_("Agreement")
     )
-    status = tables.Column(verbose_name=_("Status"))
+    status_at = tables.Column(verbose_name=_("Status"))
     progress = tables.TemplateColumn(
         template_name="dashboards/columns/progress.html",
         verbose_name=_("Chapters by status"),
         orderable=False,
         empty_values=(),
     )
-    count_agreed = tables.Column(verbose_name=_("Agreed"))
+    # Agreed as negotiators say it: agreed or concluded (the bar beside it breaks it down).
+    agreed_count = tables.Column(verbose_name=_("Agreed"))
     contested_count = tables.Column(verbose_name=_("Contested"))
     next_meeting_at = tables.TemplateColumn(
         template_name="dashboards/columns/next_meeting.html", verbose_name=_("Next meeting")
@@ -66,9 +92,9 @@ class PortfolioTable(tables.Table):
         fields = []
         sequence = [
             "name",
-            "status",
+            "status_at",
             "progress",
-            "count_agreed",
+            "agreed_count",
             "contested_count",
             "next_meeting_at",
             "nearest_deadline_on",
@@ -79,6 +105,15 @@ class PortfolioTable(tables.Table):
 
     def value_name(self, record):
         return record.name
+
+    def render_status_at(self, value):
+        return AgreementStatus(value).label
+
+    def value_status_at(self, value):
+        return AgreementStatus(value).label
+
+    def order_status_at(self, queryset, is_descending):
+        return in_lifecycle_order(queryset, "status_at", AgreementStatus, is_descending)
 
     def value_progress(self, record):
         return "; ".join(
@@ -114,7 +149,7 @@ class ChapterTable(AsOfTable):
     # Cells of the long tables render in Python: a template per cell costs more than the query.
     title = tables.Column(verbose_name=_("Chapter"))
     status_at = tables.Column(verbose_name=_("Status"))
-    contested_at = tables.BooleanColumn(verbose_name=_("Contested"))
+    contested_at = YesNoColumn(verbose_name=_("Contested"))
     open_points = tables.Column(verbose_name=_("Open contested points"))
     last_change_at = IsoDateColumn(verbose_name=_("Last change"))
 
@@ -148,8 +183,8 @@ class ChapterTable(AsOfTable):
     def value_status_at(self, value):
         return status_label(value)
 
-    def value_contested_at(self, value):
-        return _("yes") if value else _("no")
+    def order_status_at(self, queryset, is_descending):
+        return in_lifecycle_order(queryset, "status_at", ChapterStatus, is_descending)
 
 
 class ContestedPointTable(AsOfTable):
@@ -166,8 +201,8 @@ class ContestedPointTable(AsOfTable):
         accessor="opened_on", verbose_name=_("Age (days)"), order_by=("-opened_on",)
     )
     target_date = IsoDateColumn(verbose_name=_("Target date"))
-    state = tables.Column(accessor="state_at", verbose_name=_("State"), order_by=("state_at",))
-    is_overdue = tables.BooleanColumn(verbose_name=_("Overdue"))
+    state = tables.Column(accessor="state_at", verbose_name=_("State"))
+    is_overdue = YesNoColumn(verbose_name=_("Overdue"))
 
     class Meta:
         model = ContestedPoint
@@ -197,6 +232,9 @@ class ContestedPointTable(AsOfTable):
     def value_state(self, value):
         return self.render_state(value)
 
+    def order_state(self, queryset, is_descending):
+        return in_lifecycle_order(queryset, "state_at", ContestedPointState, is_descending)
+
     def render_age_days(self, record):
         end = (
             record.resolved_on
@@ -209,9 +247,6 @@ class ContestedPointTable(AsOfTable):
     def value_age_days(self, record):
         return self.render_age_days(record)
 
-    def value_is_overdue(self, value):
-        return _("yes") if value else _("no")
-
 
 class CommitmentTable(AsOfTable):
     text = tables.Column(verbose_name=_("Commitment"))
@@ -223,7 +258,7 @@ class CommitmentTable(AsOfTable):
     due_on = IsoDateColumn(verbose_name=_("Due"))
     # As of a past moment, the status it had then (from its history).
     status_at = tables.Column(verbose_name=_("Status"))
-    is_overdue = tables.BooleanColumn(verbose_name=_("Overdue"))
+    is_overdue = YesNoColumn(verbose_name=_("Overdue"))
 
     class Meta:
         model = Commitment
@@ -249,5 +284,5 @@ class CommitmentTable(AsOfTable):
     def value_status_at(self, value):
         return CommitmentStatus(value).label
 
-    def value_is_overdue(self, value):
-        return _("yes") if value else _("no")
+    def order_status_at(self, queryset, is_descending):
+        return in_lifecycle_order(queryset, "status_at", CommitmentStatus, is_descending)

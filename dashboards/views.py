@@ -25,6 +25,7 @@ from negotiations.choices import OPEN_COMMITMENT_STATUSES
 from negotiations.filtersets import AgreementFilterSet
 from negotiations.models import Agreement, Commitment, Deadline, Meeting
 from negotiations.permissions import (
+    can_change_some_chapter,
     can_create_commitment,
     can_steer_agreement,
     can_view_agreement,
@@ -177,13 +178,17 @@ class AgreementDashboardView(AgreementScopeMixin, TemplateView):
         progress = [
             (_("Round %(number)s") % {"number": r.number}, row) for r, row in counts["rounds"]
         ]
+        user, agreement_id = self.request.user, self.agreement.pk
         return super().get_context_data(
             **data,
             status_bar=charts.stacked_rows([(_("Chapters"), counts["current"])]),
             progress_chart=charts.stacked_rows(progress),
+            timeline=charts.timeline(data["milestones"]),
             statuses=selectors.STATUSES,
             open_commitments=open_commitments(self.agreement, self.as_of),
-            can_create_commitment=can_create_commitment(self.request.user, self.agreement.pk),
+            can_create_commitment=can_create_commitment(user, agreement_id),
+            # "Read only" only for those who may change nothing here.
+            read_only=not can_change_some_chapter(user, agreement_id),
             **kwargs,
         )
 

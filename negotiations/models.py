@@ -155,6 +155,43 @@ class Agreement(models.Model):
             raise ValidationError(errors)
 
 
+class AgreementStatusChange(models.Model):
+    """The agreement's own status over time, one row per step: launched, under negotiation,
+    concluded, signed, in force (or a step back). Written by
+    `negotiations.services.agreements`, read by every view of the past."""
+
+    agreement = models.ForeignKey(
+        Agreement,
+        on_delete=models.CASCADE,
+        related_name="status_changes",
+        verbose_name=_("agreement"),
+    )
+    from_status = models.CharField(
+        _("from"), max_length=20, choices=AgreementStatus.choices, blank=True
+    )
+    to_status = models.CharField(_("to"), max_length=20, choices=AgreementStatus.choices)
+    effective_on = models.DateField(_("on"))
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("recorded by"),
+    )
+    note = models.TextField(_("note"), blank=True)
+    recorded_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("agreement status change")
+        verbose_name_plural = _("agreement status changes")
+        ordering = ["agreement", "effective_on", "pk"]
+        indexes = [models.Index(fields=["agreement", "effective_on"])]
+
+    def __str__(self):
+        return f"{self.agreement}: {self.get_to_status_display()} ({self.effective_on})"
+
+
 class Delegation(models.Model):
     """A party's delegation to one agreement's negotiations, led by its chief negotiator."""
 
@@ -227,6 +264,12 @@ class NegotiationRound(models.Model):
     )
     location = models.CharField(_("location"), max_length=200, blank=True)
     summary = models.TextField(_("summary"), blank=True)
+    # The record gives only the month ("spring 2020"): the days are a best guess, said so.
+    dates_assumed = models.BooleanField(
+        _("days assumed"),
+        default=False,
+        help_text=_("The record does not give the exact days; they are shown as assumed."),
+    )
 
     class Meta:
         verbose_name = _("negotiation round")
@@ -316,6 +359,13 @@ class Meeting(models.Model):
     )
     summary = models.TextField(_("summary"), blank=True)
     is_cancelled = models.BooleanField(_("cancelled"), default=False)
+    # Since when it was known: a view of the past lists only the meetings known by then.
+    announced_on = models.DateField(
+        _("announced on"),
+        null=True,
+        blank=True,
+        help_text=_("The day the meeting was first scheduled. Empty: known all along."),
+    )
 
     class Meta:
         verbose_name = _("meeting")
@@ -432,6 +482,11 @@ class Commitment(models.Model):
         blank=True,
         related_name="commitments",
         verbose_name=_("owner"),
+    )
+    source = models.TextField(
+        _("source"),
+        blank=True,
+        help_text=_("Where it was undertaken, in the words of the record (a press release)."),
     )
     due_on = models.DateField(_("due on"), null=True, blank=True)
     chapter = models.ForeignKey(

@@ -149,6 +149,18 @@ def changeable_chapters(user, agreement_id) -> Q:
     return Q(pk__in=[])
 
 
+def can_change_some_chapter(user, agreement_id) -> bool:
+    """Whether this person may change anything in the agreement's chapters: what decides
+    whether its dashboard says "read only"."""
+    if can_steer_agreement(user, agreement_id):
+        return True
+    if role_in(user, agreement_id) != Role.NEGOTIATOR:
+        return False
+    from workinggroups.models import WorkingGroup
+
+    return WorkingGroup.objects.filter(agreement_id=agreement_id, pk__in=_group_ids(user)).exists()
+
+
 def can_view_contested_point(user, point) -> bool:
     return can_view_chapter(user, point.chapter)
 

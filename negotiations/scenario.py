@@ -23,6 +23,7 @@ from negotiations.models import (
     NegotiationRound,
     Party,
 )
+from negotiations.services.agreements import align_status_history
 from workinggroups.models import Chapter, ChapterStatusChange, ContestedPoint, WorkingGroup
 from workinggroups.services import (
     change_chapter_status,
@@ -114,8 +115,11 @@ def load_scenario(data: dict) -> Agreement:
                 "host_party": parties.get(item.get("host")),
                 "location": item.get("location", ""),
                 "summary": item.get("summary", ""),
+                "dates_assumed": item.get("dates_assumed", False),
             },
         )
+    # The agreement's own steps, dated by its milestones and first round.
+    align_status_history(agreement=agreement)
 
     meetings = {}
     for item in data.get("meetings", []):
@@ -132,6 +136,7 @@ def load_scenario(data: dict) -> Agreement:
                 "location": item.get("location", ""),
                 "video_link": item.get("video_link", ""),
                 "summary": item.get("summary", ""),
+                "announced_on": _date(item.get("announced_on")),
             },
         )
         wanted = item.get("working_groups", [])
@@ -205,6 +210,7 @@ def load_scenario(data: dict) -> Agreement:
                 "party": parties.get(item.get("party")),
                 "due_on": _date(item.get("due_on")),
                 "status": item.get("status", "pledged"),
+                "source": item.get("source", ""),
             },
         )
     return agreement

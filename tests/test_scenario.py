@@ -119,13 +119,21 @@ def test_leaders_meeting_2024_and_its_commitments(seed):
     assert meeting.starts_at.astimezone(meeting.tzinfo).date() == dt.date(2024, 10, 10)
     assert "Vientiane" in meeting.location
     commitments = Commitment.objects.filter(meeting=meeting)
-    assert commitments.count() == 7
+    # Every undertaking press release 003 states, each with the sentence it comes from.
+    assert commitments.count() == 10
     china = commitments.get(party__code="CHN")
     assert "agricultural products" in china.text
     texts = " ".join(commitments.values_list("text", flat=True))
-    for phrase in ["Industrial and Technological Corridor", "Fish and Rice Corridor", "solar",
-                   "hydropower", "high-level visits", "tourism", "online scams"]:  # fmt: skip
+    for phrase in ["Diamond Cooperation", "Community with a Shared Future",
+                   "Industrial and Technological Corridor", "Fish and Rice Corridor", "solar",
+                   "hydropower", "high-level visits", "regional and multilateral fora", "tourism",
+                   "security and defence", "online scams"]:  # fmt: skip
         assert phrase in texts
+    sources = dict(commitments.values_list("text", "source"))
+    assert all(source.endswith(".") for source in sources.values())
+    assert "pledged to increase the import" in sources[china.text]
+    headline = next(text for text in sources if "Diamond" in text)
+    assert "Cambodia-China Community with a Shared Future" in sources[headline]
 
 
 def test_loading_twice_changes_nothing(seed):

@@ -5,6 +5,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods
 
 from negotiations import permissions
@@ -256,16 +257,7 @@ def meeting_outcome(request, pk):
                         else 400
                     )
                 else:
-                    counts = {key: len(value) for key, value in rows.items()}
-                    messages.success(
-                        request,
-                        _(
-                            "Outcome saved: %(status_changes)s status changes, %(resolutions)s "
-                            "points resolved, %(new_points)s points opened, %(commitments)s "
-                            "commitments."
-                        )
-                        % counts,
-                    )
+                    messages.success(request, saved_summary(rows))
                     return redirect(meeting)
     return render(
         request,
@@ -307,3 +299,18 @@ def _outcome_extra_row(request, meeting):
             "section": section,
         },
     )
+
+
+def saved_summary(rows: dict) -> str:
+    """ "Outcome saved: 1 status change, 2 points resolved, …", each count in its plural."""
+    n = {key: len(value) for key, value in rows.items()}
+    parts = [
+        ngettext("%(count)d status change", "%(count)d status changes", n["status_changes"]),
+        ngettext("%(count)d point resolved", "%(count)d points resolved", n["resolutions"]),
+        ngettext("%(count)d point opened", "%(count)d points opened", n["new_points"]),
+        ngettext("%(count)d commitment", "%(count)d commitments", n["commitments"]),
+    ]
+    counts = [n["status_changes"], n["resolutions"], n["new_points"], n["commitments"]]
+    return _("Outcome saved: %(summary)s.") % {
+        "summary": ", ".join(part % {"count": c} for part, c in zip(parts, counts, strict=True))
+    }

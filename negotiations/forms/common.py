@@ -35,7 +35,13 @@ def date_span(start: dt.date, end: dt.date) -> str:
 
 
 def round_label(negotiation_round: NegotiationRound) -> str:
-    """ "Round 2 (8–9 Apr 2020)"."""
+    """ "Round 2 (8–9 Apr 2020)", or "Round 2 (8–9 Apr 2020, days assumed)" where the record
+    gives only the month."""
+    if negotiation_round.dates_assumed:
+        return _("Round %(number)s (%(dates)s, days assumed)") % {
+            "number": negotiation_round.number,
+            "dates": date_span(negotiation_round.starts_on, negotiation_round.ends_on),
+        }
     return _("Round %(number)s (%(dates)s)") % {
         "number": negotiation_round.number,
         "dates": date_span(negotiation_round.starts_on, negotiation_round.ends_on),

@@ -164,6 +164,11 @@ class RoundForm(forms.Form):
         max_length=TEXT_MAX_LENGTH,
         widget=forms.Textarea(attrs={"rows": 3}),
     )
+    dates_assumed = forms.BooleanField(
+        label=_("Days assumed"),
+        required=False,
+        help_text=_("Tick when the record gives only the month: the days are shown as assumed."),
+    )
     seen = seen_field()
 
     def __init__(self, *args, agreement, negotiation_round=None, **kwargs):
@@ -188,6 +193,7 @@ class RoundForm(forms.Form):
             "host_party": negotiation_round.host_party_id,
             "location": negotiation_round.location,
             "summary": negotiation_round.summary,
+            "dates_assumed": negotiation_round.dates_assumed,
         }
 
     def clean(self):
@@ -223,6 +229,7 @@ class RoundForm(forms.Form):
                 "host_party",
                 "location",
                 "summary",
+                "dates_assumed",
             )
         }
 

@@ -1,18 +1,26 @@
 """Agreements, their parties at the table and the people who hold roles in them."""
 
 import datetime as dt
+import itertools
 import json
 from pathlib import Path
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from audit.services import record_create, record_delete, record_save, record_update, snapshot
 from negotiations.choices import AgreementKind, AgreementStatus, Role
-from negotiations.models import Agreement, Delegation, Party, RoleAssignment
+from negotiations.models import (
+    Agreement,
+    AgreementStatusChange,
+    Delegation,
+    Party,
+    RoleAssignment,
+)
 
 STANDARD_CHAPTERS = Path(settings.BASE_DIR) / "fixtures" / "standard_fta_chapters.json"
 
@@ -231,6 +239,7 @@ def create_agreement(
     with transaction.atomic():
         agreement.save()
         record_create(instance=agreement, actor=by)
+        align_status_history(agreement=agreement, by=by)
         for delegation in parties:
             add_delegation(agreement=agreement, by=by, **delegation)
         if by is not None and by.is_authenticated:
@@ -286,4 +295,83 @@ def update_agreement(
         current.full_clean()
         current.save()
         record_update(instance=current, before=before, actor=by)
+        align_status_history(agreement=current, by=by)
     return current
+
+
+# The agreement's life, in order: a status earlier than the last recorded one is a step back.
+LIFECYCLE = list(AgreementStatus)
+# The day each status is reached, where the agreement records it.
+MILESTONE_FIELDS = {
+    AgreementStatus.LAUNCHED: "launched_on",
+    AgreementStatus.CONCLUDED: "concluded_on",
+    AgreementStatus.SIGNED: "signed_on",
+    AgreementStatus.IN_FORCE: "in_force_on",
+}
+
+
+def milestone_day(agreement: Agreement, status: str) -> dt.date | None:
+    """The day `agreement` reached `status`, as it records it: its milestone date, or for
+    "under negotiation" the first day of its first round (else its launch)."""
+    if status in MILESTONE_FIELDS:
+        return getattr(agreement, MILESTONE_FIELDS[status])
+    first = agreement.rounds.order_by("starts_on").values_list("starts_on", flat=True).first()
+    return first or agreement.launched_on
+
+
+def align_status_history(*, agreement: Agreement, by=None, on: dt.date | None = None) -> None:
+    """Make the agreement's status history say what its status and milestone dates say, the
+    one writer of that history: each step of the lifecycle up to the current status, on its
+    day (a corrected milestone date moves its step); a status earlier than the last recorded
+    is a step back, on `on` (today by default). Running it again changes nothing."""
+    today = on or timezone.localdate()
+    history = list(agreement.status_changes.order_by("effective_on", "pk"))
+    current = AgreementStatus(agreement.status)
+    if history and LIFECYCLE.index(current) < LIFECYCLE.index(history[-1].to_status):
+        _step(agreement, history[-1].to_status, current, today, by)
+        return
+    if (
+        history
+        and history[-1].to_status == current
+        and any(
+            LIFECYCLE.index(b.to_status) < LIFECYCLE.index(a.to_status)
+            for a, b in itertools.pairwise(history)
+        )
+    ):
+        return  # back on a path that went back before: its own rows tell it
+    recorded = {row.to_status: row for row in history}
+    previous, previous_day = "", None
+    for status in LIFECYCLE[: LIFECYCLE.index(current) + 1]:
+        day = milestone_day(agreement, status)
+        if day is None:
+            if status != current:
+                continue  # a step the record does not date is left out, not invented
+            day = recorded[status].effective_on if status in recorded else today
+        if previous_day and day < previous_day:
+            day = previous_day
+        row = recorded.get(status)
+        if row is None:
+            _step(agreement, previous, status, day, by)
+        elif row.effective_on != day or row.from_status != previous:
+            before = snapshot(row)
+            row.effective_on, row.from_status = day, previous
+            row.save(update_fields=["effective_on", "from_status"])
+            record_update(instance=row, before=before, actor=by)
+        previous, previous_day = status, day
+    # Steps beyond the current status (a milestone date cleared): no longer true.
+    for status, row in recorded.items():
+        if LIFECYCLE.index(status) > LIFECYCLE.index(current):
+            record_delete(instance=row, actor=by)
+            row.delete()
+
+
+def _step(agreement, from_status, to_status, day, by) -> AgreementStatusChange:
+    row = AgreementStatusChange.objects.create(
+        agreement=agreement,
+        from_status=from_status,
+        to_status=to_status,
+        effective_on=day,
+        changed_by=by if getattr(by, "pk", None) else None,
+    )
+    record_create(instance=row, actor=by)
+    return row

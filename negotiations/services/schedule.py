@@ -5,14 +5,25 @@ import zoneinfo
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from audit.services import record_save, snapshot
 from negotiations.choices import MeetingKind
 from negotiations.models import Agreement, Deadline, Meeting, NegotiationRound
+from negotiations.services.agreements import align_status_history
 from workinggroups.services import fingerprint, read_unchanged
 
-ROUND_FIELDS = ("number", "starts_on", "ends_on", "mode", "host_party", "location", "summary")
+ROUND_FIELDS = (
+    "number",
+    "starts_on",
+    "ends_on",
+    "mode",
+    "host_party",
+    "location",
+    "summary",
+    "dates_assumed",
+)
 MEETING_FIELDS = (
     "negotiation_round",
     "kind",
@@ -103,7 +114,11 @@ def create_round(*, agreement: Agreement, by=None, **fields) -> NegotiationRound
     if not fields.get("number"):
         last = agreement.rounds.order_by("-number").values_list("number", flat=True).first()
         fields["number"] = (last or 0) + 1
-    return _save(NegotiationRound(agreement=agreement), fields, by)
+    with transaction.atomic():
+        negotiation_round = _save(NegotiationRound(agreement=agreement), fields, by)
+        # The first round dates the agreement's step into negotiation.
+        align_status_history(agreement=agreement, by=by)
+    return negotiation_round
 
 
 def update_round(
@@ -113,12 +128,15 @@ def update_round(
     expected_fingerprint: str | None = None,
     **fields,
 ) -> NegotiationRound:
-    return _save(
-        negotiation_round,
-        _only(fields, ROUND_FIELDS, "update_round()"),
-        by,
-        expected_fingerprint=expected_fingerprint,
-    )
+    with transaction.atomic():
+        negotiation_round = _save(
+            negotiation_round,
+            _only(fields, ROUND_FIELDS, "update_round()"),
+            by,
+            expected_fingerprint=expected_fingerprint,
+        )
+        align_status_history(agreement=negotiation_round.agreement, by=by)
+    return negotiation_round
 
 
 # --- Meetings ----------------------------------------------------------------------------------
@@ -173,7 +191,8 @@ def create_meeting(*, agreement: Agreement, by=None, working_groups=(), **fields
     _check_working_groups(agreement.pk, working_groups)
     _check_groups_meet(fields.get("kind"), working_groups)
     with transaction.atomic():
-        meeting = _save(Meeting(agreement=agreement), fields, by)
+        # Known from today: a view of an earlier day does not list it.
+        meeting = _save(Meeting(agreement=agreement, announced_on=timezone.localdate()), fields, by)
         if working_groups:
             meeting.working_groups.set(working_groups)
     return meeting

@@ -8,7 +8,7 @@ from django.urls import reverse
 
 from workinggroups.models import WorkingGroup
 
-BUDGET = 15
+BUDGET = 20
 
 
 def pages(agreement):

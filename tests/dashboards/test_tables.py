@@ -90,7 +90,7 @@ def test_commitments_filtered_by_party(client, official, seed):
     everything = csv_rows(
         client.get(reverse("dashboards:commitments", args=[SLUG]), {"export": "csv"})
     )
-    assert len(everything) == 1 + 7
+    assert len(everything) == 1 + 10
 
 
 def test_export_has_nothing_of_other_agreements(client, official, negotiations):

@@ -88,7 +88,7 @@ def test_dashboard_after_round_two_shows_what_the_press_release_says(client, off
         t for t, (s, _) in matrix.items() if s == "under_negotiation"
     } == UNDER_NEGOTIATION_AFTER_ROUND_2
     assert {t for t, (_, contested) in matrix.items() if contested} == CONTESTED_AFTER_ROUND_2
-    assert '<span data-figure="agreed">5 agreed</span>' in html
+    assert ">5 agreed</a>" in section(html, "status")
     assert '<span data-figure="contested">4 contested</span>' in html
 
     points = section(html, "contested")
