@@ -8,6 +8,7 @@ from django.db.models import Q
 from django.db.models.functions import Lower
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
 
 
@@ -38,6 +39,8 @@ class User(AbstractUser):
     language = models.CharField(
         _("language"), max_length=10, choices=settings.LANGUAGES, default="en"
     )
+    # Raised to sign the person out everywhere else: every session carries a hash of it.
+    session_epoch = models.PositiveIntegerField(_("sessions ended"), default=0, editable=False)
 
     class Meta:
         verbose_name = _("user")
@@ -51,6 +54,19 @@ class User(AbstractUser):
 
     def __str__(self):
         return self.get_full_name() or self.username
+
+    def _get_session_auth_hash(self, secret=None):
+        """The session's proof that the password (and the sessions' epoch) is unchanged: one
+        more "sign out everywhere else" and every other session is over, as after a new
+        password. Epoch 0 keeps Django's own hash, so no session ends on upgrade."""
+        if not self.session_epoch:
+            return super()._get_session_auth_hash(secret=secret)
+        return salted_hmac(
+            "accounts.User.session_auth_hash",
+            f"{self.password}:{self.session_epoch}",
+            secret=secret,
+            algorithm="sha256",
+        ).hexdigest()
 
     def clean(self):
         super().clean()

@@ -252,6 +252,21 @@ def update_profile(
     return current
 
 
+def end_other_sessions(*, request, by) -> None:
+    """End every session of the signed-in person but this one: raising their session epoch
+    changes the hash every session carries; this one is given the new hash."""
+    from django.contrib.auth import get_user_model, update_session_auth_hash
+    from django.db.models import F
+
+    user = request.user
+    with transaction.atomic():
+        before = snapshot(user)
+        get_user_model().objects.filter(pk=user.pk).update(session_epoch=F("session_epoch") + 1)
+        user.refresh_from_db(fields=["session_epoch"])
+        record_update(instance=user, before=before, actor=by)
+    update_session_auth_hash(request, user)
+
+
 def new_feed_token() -> str:
     return secrets.token_urlsafe(32)
 

@@ -311,6 +311,10 @@ def profile(request):
     action = request.POST.get("action", "profile") if request.method == "POST" else None
     if action in FEED_ACTIONS:
         return _change_feed(request, action)
+    if action == "sign-out-elsewhere":
+        services.end_other_sessions(request=request, by=user)
+        messages.success(request, _("You are signed out on every other device."))
+        return redirect(reverse("accounts:profile") + "#sessions")
     if action not in (None, "profile"):
         raise Http404
     form = ProfileForm(
