@@ -100,17 +100,48 @@ def run() -> int:
             port = _free_port()
             commands["mail"] = [PYTHON, str(ROOT / "scripts" / "mail_sink.py"), str(port)]
             env.update(MAIL_BACKEND="smtp", SMTP_HOST="127.0.0.1", SMTP_PORT=str(port))
-        processes = [subprocess.Popen(cmd, cwd=ROOT, env=env) for cmd in commands.values()]
+        # Celery warns that it runs as root, which a development container does: config/celery.py
+        # keeps that quiet here, and only here.
+        env["TRACKER_DEV_STACK"] = "1"
         signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt))
+        # Each in its own session: Ctrl-C reaches this script alone, which stops them in order
+        # and ends with status 0, instead of a race between processes dying on their own.
+        processes = [
+            subprocess.Popen(cmd, cwd=ROOT, env=env, start_new_session=True)
+            for cmd in commands.values()
+        ]
         try:
+            _wait_for_port(8000, timeout=60)
+            time.sleep(2)  # let the worker and beat print their start-up lines first
+            print(_welcome(), file=sys.stderr, flush=True)
             while all(process.poll() is None for process in processes):
                 time.sleep(0.5)
             print("A process stopped; stopping the others.", file=sys.stderr)
             return 1
         except KeyboardInterrupt:
+            print("\nStopping…", file=sys.stderr)
             return 0
         finally:
             _stop(processes)
+
+
+def _welcome() -> str:
+    """The last lines of `make run`: where to go, and who to sign in as."""
+    lines = ["", "=" * 72, "The tracker is running: open http://127.0.0.1:8000/"]
+    try:
+        os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+        sys.path.insert(0, str(ROOT))
+        import django
+
+        django.setup()
+        from negotiations.demo import DEMO_ACCOUNTS, DEMO_PASSWORD
+
+        names = ", ".join(account[0] for account in DEMO_ACCOUNTS)
+        lines.append(f"Sign in as {names} (password: {DEMO_PASSWORD}).")
+    except Exception:  # the banner must never stop the stack
+        lines.append("Sign in with a demo account (see `make run`'s seed step above).")
+    lines += ["Emails are printed here and kept in var/mail/. Ctrl-C stops everything.", "=" * 72]
+    return "\n".join(lines)
 
 
 def run_command(command) -> int:
