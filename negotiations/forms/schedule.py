@@ -23,6 +23,7 @@ from negotiations.forms.common import (
     rounds_of,
 )
 from negotiations.services import in_zone, not_on_the_clock, zone_for
+from negotiations.services.schedule import ROUND_FIELDS
 from workinggroups.forms import STALE_CHOICE, TEXT_MAX_LENGTH
 
 TITLE_MAX_LENGTH = 200
@@ -219,19 +220,7 @@ class RoundForm(forms.Form):
 
     def service_fields(self) -> dict:
         """The round as the services take it."""
-        return {
-            name: self.cleaned_data[name]
-            for name in (
-                "number",
-                "starts_on",
-                "ends_on",
-                "mode",
-                "host_party",
-                "location",
-                "summary",
-                "dates_assumed",
-            )
-        }
+        return {name: self.cleaned_data[name] for name in ROUND_FIELDS}
 
 
 class MeetingForm(forms.Form):

@@ -4,12 +4,17 @@ Where no Chromium is installed the journeys are skipped, with that reason in the
 the suite still passes on a bare machine; CI installs Chromium and always runs them.
 """
 
+import email
+import email.policy
+import logging
 import os
 import re
 import shutil
+import socket
 from pathlib import Path
 
 import pytest
+from aiosmtpd.controller import Controller
 
 CHROMIUM = os.environ.get("CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts"
@@ -150,3 +155,38 @@ def person(username, agreement, role, *, party_code=None, groups=(), **names):
         group = WorkingGroup.objects.get(agreement=agreement, code=code)
         MembershipFactory(user=user, working_group=group, party=party)
     return user
+
+
+class Inbox:
+    """An aiosmtpd handler that keeps every message it accepts."""
+
+    def __init__(self):
+        self.messages = []
+
+    async def handle_DATA(self, server, session, envelope):
+        self.messages.append(
+            email.message_from_bytes(envelope.content, policy=email.policy.default)
+        )
+        return "250 Message accepted for delivery"
+
+
+@pytest.fixture
+def inbox(settings, live_server):
+    """An SMTP server on loopback, this process's mail sent to it, links pointing at the
+    live server."""
+    logging.getLogger("mail.log").setLevel(logging.WARNING)  # aiosmtpd logs every command
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    handler = Inbox()
+    controller = Controller(handler, hostname="127.0.0.1", port=port)
+    controller.start()
+    settings.MAILERS = {
+        "default": {
+            "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+            "OPTIONS": {"host": "127.0.0.1", "port": port, "timeout": 5},
+        }
+    }
+    settings.SITE_URL = live_server.url
+    yield handler
+    controller.stop()

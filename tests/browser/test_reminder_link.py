@@ -2,15 +2,10 @@
 leads through the sign-in page to the page it names."""
 
 import datetime as dt
-import email
-import email.policy
 import io
-import logging
 import re
-import socket
 
 import pytest
-from aiosmtpd.controller import Controller
 from django.core.management import call_command
 from django.utils import timezone
 from playwright.sync_api import expect
@@ -23,41 +18,6 @@ from workinggroups.models import WorkingGroup
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 MEETING = "Rules of Origin working group — video conference"
-
-
-class Inbox:
-    """An aiosmtpd handler that keeps every message it accepts."""
-
-    def __init__(self):
-        self.messages = []
-
-    async def handle_DATA(self, server, session, envelope):
-        self.messages.append(
-            email.message_from_bytes(envelope.content, policy=email.policy.default)
-        )
-        return "250 Message accepted for delivery"
-
-
-@pytest.fixture
-def inbox(settings, live_server):
-    """An SMTP server on loopback, this process's mail sent to it, links pointing at the
-    live server."""
-    logging.getLogger("mail.log").setLevel(logging.WARNING)  # aiosmtpd logs every command
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    handler = Inbox()
-    controller = Controller(handler, hostname="127.0.0.1", port=port)
-    controller.start()
-    settings.MAILERS = {
-        "default": {
-            "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
-            "OPTIONS": {"host": "127.0.0.1", "port": port, "timeout": 5},
-        }
-    }
-    settings.SITE_URL = live_server.url
-    yield handler
-    controller.stop()
 
 
 def test_a_reminders_link_opens_its_page_after_sign_in(page, live_server, inbox, assert_accessible):
