@@ -19,11 +19,12 @@ environ.Env.read_env(BASE_DIR / ".env", overwrite=False)
 # Core
 # ---------------------------------------------------------------------------------------------
 DEBUG = env.bool("DEBUG", default=False)
-SECRET_KEY = env.str(
-    "SECRET_KEY",
-    # Development only: `check --deploy` flags this prefix, and production must set its own.
-    default="django-insecure-development-key-do-not-use-in-production-7f3a9c1e5b",
-)
+# Development only. With DEBUG off, this key (or any missing, short or well-known one) stops
+# `manage.py check` and the web server with a clear message (accounts/checks.py).
+DEVELOPMENT_SECRET_KEY = "django-insecure-development-key-do-not-use-in-production-7f3a9c1e5b"
+SECRET_KEY = env.str("SECRET_KEY", default="") or DEVELOPMENT_SECRET_KEY
+# Rotation: put the old key here while sessions and signed links made with it run out.
+SECRET_KEY_FALLBACKS = env.list("SECRET_KEY_FALLBACKS", default=[])
 
 ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost"])
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
