@@ -510,11 +510,20 @@ def send_reminders(*, reminder_ids: list[int], now: dt.datetime | None = None) -
                     claims.append((reminder, token))
             if not claims:
                 continue  # nothing left to say: no empty email
-            message = build_message(
-                recipient=group[0].recipient,
-                items=[(r, targets[(r.kind, r.target_id)]) for r, _ in claims],
-                now=moment,
-            )
+            try:
+                message = build_message(
+                    recipient=group[0].recipient,
+                    items=[(r, targets[(r.kind, r.target_id)]) for r, _ in claims],
+                    now=moment,
+                )
+                message.message()  # the headers are checked here, not halfway through sending
+            except Exception as error:
+                # One record that cannot make an email (a line break in a title, say) fails
+                # visibly, with its reason; the rest of the batch goes on.
+                logger.exception("Reminder message could not be built")
+                reason = f"could not build the email: {type(error).__name__}: {error}"
+                _release(claims, reason, moment, permanent=True, outcome=outcome)
+                continue
             try:
                 _send(connection.get(), message)
             except _PermanentFailure as error:
