@@ -17,6 +17,7 @@ from negotiations.choices import (
     Role,
     RoundMode,
 )
+from negotiations.validators import validate_single_line
 
 
 def _null_or_not_before(later, earlier):
@@ -39,7 +40,9 @@ def at_the_table(agreement_id, party_id) -> bool:
 class Party(models.Model):
     """A country or customs territory that sits at the negotiating table."""
 
-    name = models.CharField(_("name"), max_length=120, unique=True)
+    name = models.CharField(
+        _("name"), max_length=120, unique=True, validators=[validate_single_line]
+    )
     code = models.CharField(
         _("code"), max_length=3, unique=True, help_text=_("ISO 3166 alpha-3 code, e.g. KHM.")
     )
@@ -66,8 +69,10 @@ class Party(models.Model):
 class Agreement(models.Model):
     """One free trade agreement under negotiation (or, later, being implemented)."""
 
-    name = models.CharField(_("name"), max_length=200, unique=True)
-    short_name = models.CharField(_("short name"), max_length=40)
+    name = models.CharField(
+        _("name"), max_length=200, unique=True, validators=[validate_single_line]
+    )
+    short_name = models.CharField(_("short name"), max_length=40, validators=[validate_single_line])
     slug = models.SlugField(_("slug"), max_length=60, unique=True)
     description = models.TextField(_("description"), blank=True)
     kind = models.CharField(
@@ -197,8 +202,12 @@ class Delegation(models.Model):
 
     agreement = models.ForeignKey(Agreement, on_delete=models.CASCADE, related_name="delegations")
     party = models.ForeignKey(Party, on_delete=models.PROTECT, related_name="delegations")
-    head_name = models.CharField(_("head of delegation"), max_length=200, blank=True)
-    head_title = models.CharField(_("title"), max_length=300, blank=True)
+    head_name = models.CharField(
+        _("head of delegation"), max_length=200, blank=True, validators=[validate_single_line]
+    )
+    head_title = models.CharField(
+        _("title"), max_length=300, blank=True, validators=[validate_single_line]
+    )
 
     class Meta:
         verbose_name = _("delegation")
@@ -262,7 +271,9 @@ class NegotiationRound(models.Model):
         related_name="hosted_rounds",
         verbose_name=_("host"),
     )
-    location = models.CharField(_("location"), max_length=200, blank=True)
+    location = models.CharField(
+        _("location"), max_length=200, blank=True, validators=[validate_single_line]
+    )
     summary = models.TextField(_("summary"), blank=True)
     # The record gives only the month ("spring 2020"): the days are a best guess, said so.
     dates_assumed = models.BooleanField(
@@ -330,7 +341,7 @@ class Meeting(models.Model):
         verbose_name=_("round"),
     )
     kind = models.CharField(_("kind"), max_length=20, choices=MeetingKind.choices)
-    title = models.CharField(_("title"), max_length=200)
+    title = models.CharField(_("title"), max_length=200, validators=[validate_single_line])
     starts_at = models.DateTimeField(_("starts at"))
     ends_at = models.DateTimeField(_("ends at"))
     time_zone = models.CharField(
@@ -349,7 +360,9 @@ class Meeting(models.Model):
         verbose_name=_("host"),
         help_text=_("The meeting's time zone defaults to the host's capital."),
     )
-    location = models.CharField(_("place"), max_length=200, blank=True)
+    location = models.CharField(
+        _("place"), max_length=200, blank=True, validators=[validate_single_line]
+    )
     video_link = models.URLField(_("video link"), blank=True)
     working_groups = models.ManyToManyField(
         "workinggroups.WorkingGroup",
@@ -419,7 +432,7 @@ class Deadline(models.Model):
         verbose_name=_("working group"),
         help_text=_("Leave empty for a deadline of the chief negotiators."),
     )
-    title = models.CharField(_("title"), max_length=300)
+    title = models.CharField(_("title"), max_length=300, validators=[validate_single_line])
     due_on = models.DateField(_("due on"))
     set_at = models.ForeignKey(
         Meeting,

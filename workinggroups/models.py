@@ -6,6 +6,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from negotiations.validators import validate_single_line
 from workinggroups.choices import (
     UNRESOLVED_POINT_STATES,
     ChapterStatus,
@@ -20,8 +21,8 @@ class WorkingGroup(models.Model):
     agreement = models.ForeignKey(
         "negotiations.Agreement", on_delete=models.CASCADE, related_name="working_groups"
     )
-    name = models.CharField(_("name"), max_length=200)
-    code = models.CharField(_("short code"), max_length=12)
+    name = models.CharField(_("name"), max_length=200, validators=[validate_single_line])
+    code = models.CharField(_("short code"), max_length=12, validators=[validate_single_line])
     order = models.PositiveSmallIntegerField(_("order"), default=0)
     members = models.ManyToManyField(
         settings.AUTH_USER_MODEL,
@@ -126,7 +127,7 @@ class Chapter(models.Model):
     working_group = models.ForeignKey(
         WorkingGroup, on_delete=models.CASCADE, related_name="chapters"
     )
-    title = models.CharField(_("title"), max_length=200)
+    title = models.CharField(_("title"), max_length=200, validators=[validate_single_line])
     order = models.PositiveSmallIntegerField(_("order"), default=0)
     status = models.CharField(
         _("status"),
@@ -219,7 +220,7 @@ class ContestedPoint(models.Model):
     """A specific disagreement inside a chapter ("brackets"), with each party's position."""
 
     chapter = models.ForeignKey(Chapter, on_delete=models.CASCADE, related_name="contested_points")
-    title = models.CharField(_("title"), max_length=200)
+    title = models.CharField(_("title"), max_length=200, validators=[validate_single_line])
     description = models.TextField(_("description"), blank=True)
     owner = models.ForeignKey(
         settings.AUTH_USER_MODEL,
