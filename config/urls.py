@@ -1,9 +1,11 @@
 from django.contrib import admin
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
 from django.urls import include, path
 from django.views.generic import RedirectView
 from django.views.i18n import set_language
 
+from accounts.signin import SignInForm
 from config.views import health
 
 admin.site.site_header = "Negotiation tracker"
@@ -11,6 +13,12 @@ admin.site.site_header = "Negotiation tracker"
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="dashboards:portfolio"), name="home"),
     path("health/", health, name="health"),
+    # The sign-in page with the address limit's own message (accounts/signin.py).
+    path(
+        "accounts/login/",
+        auth_views.LoginView.as_view(authentication_form=SignInForm),
+        name="login",
+    ),
     path("accounts/", include("django.contrib.auth.urls")),
     path("", include("accounts.urls")),
     # Switching language is allowed before sign-in, on the sign-in page itself.
