@@ -2,6 +2,7 @@
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
+from django.forms.utils import ErrorDict
 from django.http import HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
@@ -16,7 +17,8 @@ from negotiations.forms import (
     OutcomeNoteForm,
     ResolutionFormSet,
 )
-from negotiations.models import Meeting, Party
+from negotiations.forms.outcome import ADD_POSITION, NewPointForm, parties_by_name
+from negotiations.models import Meeting
 from negotiations.services import OutcomeRefused, meeting_day, record_meeting_outcome
 from negotiations.services.outcome import outcome_refusal
 from workinggroups.choices import ChapterStatus, ContestedPointState
@@ -40,6 +42,8 @@ class OutcomeForms:
     """Every form of the outcome screen, limited to what this person may change."""
 
     ROW_FORMSETS = {"points": NewPointFormSet, "commitments": CommitmentFormSet}
+    # Posted by "Add a point" and "Add a commitment" without JavaScript: the section to grow.
+    ADD_ROW = "add_row"
 
     def __init__(self, request, meeting, data=None):
         user, agreement_id = request.user, meeting.agreement_id
@@ -66,7 +70,7 @@ class OutcomeForms:
         point_qs = ContestedPoint.objects.filter(pk__in=[p.pk for p in self.points]).select_related(
             "chapter"
         )
-        self.parties = list(Party.objects.filter(delegations__agreement_id=agreement_id))
+        self.parties = parties_by_name(agreement_id)
         self.note = OutcomeNoteForm(data, prefix="outcome")
         self.statuses = ChapterOutcomeFormSet(
             data,
@@ -112,14 +116,42 @@ class OutcomeForms:
         results = [form.is_valid() for form in self.all()]
         return all(results)
 
+    def hold_errors(self):
+        """Show the screen again as typed, unjudged: a row was added, nothing was saved yet."""
+        # Bound forms check themselves when first asked for their errors: answering "none"
+        # beforehand keeps "this field is required" off a row the person is still filling in.
+        for formset in self.all()[1:]:
+            formset._errors, formset._non_form_errors = [], formset.error_class()
+            for form in formset.forms:
+                form._errors = ErrorDict()
+        self.note._errors = ErrorDict()
+
     def extra_row(self, section, index):
         """One more empty row of new points or commitments, numbered `index`."""
         formset = self.ROW_FORMSETS[section]
-        return formset.form(
+        form = formset.form(
             prefix=f"{section}-{index}",
             empty_permitted=True,
             use_required_attribute=False,
             **self.row_kwargs[section],
+        )
+        focus_first_field(form)
+        return form
+
+    def focus_added_row(self, section):
+        """Put the cursor in the row just added (without JavaScript) to `section`."""
+        formset = {"points": self.new_points, "commitments": self.commitments}[section]
+        if formset.forms:
+            focus_first_field(formset.forms[-1])
+
+    def extra_position(self, point_index, index):
+        """One more empty position row, numbered `index`, for the new point numbered
+        `point_index`."""
+        return NewPointForm(
+            prefix=f"points-{point_index}",
+            positions=index + 1,
+            use_required_attribute=False,
+            **self.row_kwargs["points"],
         )
 
     def rows(self):
@@ -228,16 +260,20 @@ def meeting_outcome(request, pk):
     refusal = outcome_refusal(meeting)
     if refusal:
         return _outcome_refused(request, meeting, refusal)
-    if (
-        request.method == "GET"
-        and request.htmx
-        and request.GET.get("add") in (OutcomeForms.ROW_FORMSETS)
-    ):
-        return _outcome_extra_row(request, meeting)
+    if request.method == "GET" and request.htmx:
+        if request.GET.get("add") in OutcomeForms.ROW_FORMSETS:
+            return _outcome_extra_row(request, meeting)
+        if request.GET.get("add") == "position":
+            return _outcome_extra_position(request, meeting)
     data = request.POST.copy() if request.method == "POST" else None
+    adding = data is not None and _add_requested(data)
     forms = OutcomeForms(request, meeting, data)
     status = 200
-    if request.method == "POST":
+    if adding:
+        forms.hold_errors()
+        if data.get(OutcomeForms.ADD_ROW) in OutcomeForms.ROW_FORMSETS:
+            forms.focus_added_row(data[OutcomeForms.ADD_ROW])
+    elif request.method == "POST":
         status = 400
         if forms.is_valid():
             rows = forms.rows()
@@ -267,6 +303,13 @@ def meeting_outcome(request, pk):
     )
 
 
+def focus_first_field(form):
+    """The cursor goes to a new row's first field (the page, or htmx, focuses it)."""
+    first = next(iter(form.visible_fields()), None)
+    if first is not None:
+        first.field.widget.attrs["autofocus"] = True
+
+
 def _outcome_refused(request, meeting, refusal):
     """Say, in place of the screen, why this meeting has no outcome to record (yet)."""
     if request.htmx:
@@ -280,13 +323,50 @@ def _outcome_refused(request, meeting, refusal):
     )
 
 
+def _add_requested(data) -> bool:
+    """Whether a row was asked for without JavaScript: the whole screen was posted, to be
+    shown again as typed with one more row. A new point or commitment row is counted into the
+    posted `data` here; a position row is counted by its point's form."""
+    section = data.get(OutcomeForms.ADD_ROW)
+    if section in OutcomeForms.ROW_FORMSETS:
+        key = f"{section}-TOTAL_FORMS"
+        try:
+            total = int(data.get(key, ""))
+        except ValueError:
+            total = 0
+        most = OutcomeForms.ROW_FORMSETS[section].max_num
+        data[key] = str(max(0, min(total + 1, most)))
+        return True
+    return ADD_POSITION in data
+
+
+def _index(request, name, most=99):
+    try:
+        return max(0, min(int(request.GET.get(name, "0")), most))
+    except ValueError:
+        return 0
+
+
+def _outcome_extra_position(request, meeting):
+    """One more position row for a new point, and its "add another" button renumbered."""
+    point_index, index = _index(request, "point"), _index(request, "index")
+    forms = OutcomeForms(request, meeting)
+    if index >= len(forms.parties):
+        # One position per party: every party already has its row.
+        return HttpResponse(status=204)
+    form = forms.extra_position(point_index, index)
+    form.focus_last_position()
+    return render(
+        request,
+        "meetings/outcome.html#position-row-added",
+        {"meeting": meeting, "form": form, "row": form.position_rows()[-1], "added": True},
+    )
+
+
 def _outcome_extra_row(request, meeting):
     """One more empty row for new points or commitments, and the counters that go with it."""
     section = request.GET["add"]
-    try:
-        index = max(0, min(int(request.GET.get("index", "0")), 99))
-    except ValueError:
-        index = 0
+    index = _index(request, "index")
     forms = OutcomeForms(request, meeting)
     return render(
         request,

@@ -1,7 +1,13 @@
 """The forms of a meeting's outcome screen: one row per chapter, point and commitment."""
 
+import re
+from collections import Counter
+
 from django import forms
 from django.contrib.auth import get_user_model
+from django.db import connections
+from django.db.models.functions import Collate
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from negotiations.forms.common import DATE_INPUT
@@ -11,11 +17,36 @@ from workinggroups.forms import (
     NOTE_MAX_LENGTH,
     STALE_CHOICE,
     TEXT_MAX_LENGTH,
-    PartyPositionsMixin,
     offer_loaded,
     people_of,
 )
 from workinggroups.models import Chapter, ContestedPoint
+
+# The names of parties sort as a reader of the page's language expects (Chinese by pinyin).
+ICU_COLLATIONS = {"en": "en-x-icu", "km": "km-x-icu", "zh-hans": "zh-Hans-x-icu"}
+# Posted by the "add another position" button (without JavaScript): the prefix of its point.
+ADD_POSITION = "add_position"
+
+
+def parties_by_name(agreement_id) -> list[Party]:
+    """The parties at the agreement's table, by name in the order of the page's language."""
+    parties = Party.objects.filter(delegations__agreement_id=agreement_id)
+    if connections[parties.db].vendor == "postgresql":
+        collation = ICU_COLLATIONS.get(get_language(), "und-x-icu")
+        return list(parties.order_by(Collate("name", collation), "code"))
+    return sorted(parties, key=lambda party: (party.name.casefold(), party.code))
+
+
+def party_choices(parties) -> list[tuple[int, str]]:
+    """Each party by its name; by name and code where two names read alike."""
+    names = Counter(party.name.casefold() for party in parties)
+    return [
+        (
+            party.pk,
+            party.name if names[party.name.casefold()] == 1 else f"{party.name} ({party.code})",
+        )
+        for party in parties
+    ]
 
 
 class OutcomeNoteForm(forms.Form):
@@ -63,8 +94,14 @@ class ChapterOutcomeForm(forms.Form):
         return bool(self.cleaned_data.get("to_status"))
 
 
-class NewPointForm(PartyPositionsMixin, forms.Form):
-    """A contested point opened at the meeting, with each party's position."""
+class NewPointForm(forms.Form):
+    """A contested point opened at the meeting, with the positions parties stated on it.
+
+    Positions come on demand, one row each (`party_<n>` and `position_<n>`): a point opens with
+    one row, whatever the number of parties at the table, and one more is added when asked for
+    (`add_position` posted with this form's prefix, or a row fetched in place), up to one per
+    party.
+    """
 
     chapter = forms.ModelChoiceField(
         label=_("Chapter"),
@@ -80,13 +117,95 @@ class NewPointForm(PartyPositionsMixin, forms.Form):
     )
     target_date = forms.DateField(label=_("Target date"), required=False, widget=DATE_INPUT)
 
-    def __init__(self, *args, chapters, parties, opened_on, chapter_rows=None, **kwargs):
+    def __init__(
+        self, *args, chapters, parties, opened_on, chapter_rows=None, positions=1, **kwargs
+    ):
+        """`parties` in the order they are offered; `positions` is the number of position rows
+        of an empty form (a filled-in one has as many as were sent)."""
         super().__init__(*args, **kwargs)
         self.fields["chapter"].queryset = chapters
         if chapter_rows is not None:
             offer_loaded(self.fields["chapter"], chapter_rows)
         self.opened_on = opened_on
-        self.add_position_fields(parties, label_of=lambda party: party.code, rows=1)
+        self.parties = list(parties)
+        choices = [("", _("— choose a party —")), *party_choices(self.parties)]
+        at_the_table = Party.objects.filter(pk__in=[party.pk for party in self.parties])
+        self.position_added = False
+        self.position_count = self._position_count(positions)
+        for index in range(self.position_count):
+            party = forms.ModelChoiceField(
+                label=_("Party"),
+                queryset=at_the_table,
+                required=False,
+                error_messages={"invalid_choice": STALE_CHOICE},
+            )
+            party.choices = choices  # already loaded: no query per row
+            self.fields[f"party_{index}"] = party
+            self.fields[f"position_{index}"] = forms.CharField(
+                label=_("Position"),
+                required=False,
+                max_length=TEXT_MAX_LENGTH,
+                widget=forms.Textarea(attrs={"rows": 2}),
+            )
+        if self.position_added:
+            self.focus_last_position()
+
+    @property
+    def number(self):
+        """This point's number on the screen, counting from 1."""
+        return int(self.prefix.rsplit("-", 1)[-1]) + 1 if self.prefix else 1
+
+    @property
+    def index(self):
+        return self.number - 1
+
+    def focus_last_position(self):
+        """Put the cursor in the position row just added."""
+        if self.position_count:
+            field = self.fields[f"party_{self.position_count - 1}"]
+            field.widget.attrs["autofocus"] = True
+
+    def _position_count(self, unbound):
+        """How many position rows: those sent (plus one when asked for), at most one per party."""
+        if not self.parties:
+            return 0
+        if not self.is_bound:
+            count = unbound
+        else:
+            sent = [
+                int(match[1])
+                for key in self.data
+                if (match := re.fullmatch(self._position_key, key))
+            ]
+            count = max(sent, default=0) + 1
+            if self.prefix and self.data.get(ADD_POSITION) == self.prefix:
+                count += 1
+                self.position_added = True
+        return max(1, min(count, len(self.parties)))
+
+    @property
+    def _position_key(self):
+        return re.escape(self.add_prefix("")) + r"(?:party|position)_(\d{1,3})"
+
+    def position_rows(self):
+        """Each position row: its number, its party select and its text."""
+        return [
+            (index, self[f"party_{index}"], self[f"position_{index}"])
+            for index in range(self.position_count)
+        ]
+
+    def can_add_position(self):
+        return self.position_count < len(self.parties)
+
+    def positions(self):
+        """The positions given, party -> text."""
+        given = {}
+        for index in range(self.position_count):
+            party = self.cleaned_data.get(f"party_{index}")
+            text = self.cleaned_data.get(f"position_{index}", "").strip()
+            if party is not None and text:
+                given[party] = text
+        return given
 
     def clean(self):
         data = super().clean()
@@ -97,6 +216,28 @@ class NewPointForm(PartyPositionsMixin, forms.Form):
                 _("The target date is before the meeting (%(date)s).")
                 % {"date": self.opened_on.isoformat()},
             )
+        seen = set()
+        for index in range(self.position_count):
+            party_field, text_field = f"party_{index}", f"position_{index}"
+            if party_field in self.errors:
+                continue
+            party, text = data.get(party_field), data.get(text_field, "").strip()
+            if party is None and text:
+                self.add_error(party_field, _("Choose the party whose position this is."))
+            elif party is not None and not text:
+                self.add_error(
+                    text_field,
+                    _("Write the position of %(party)s, or choose no party.")
+                    % {"party": party.name},
+                )
+            elif party is not None and party.pk in seen:
+                self.add_error(
+                    party_field,
+                    _("%(party)s already has a position on this point: one per party.")
+                    % {"party": party.name},
+                )
+            if party is not None:
+                seen.add(party.pk)
         return data
 
 
@@ -184,9 +325,10 @@ ChapterOutcomeFormSet = forms.formset_factory(
 ResolutionFormSet = forms.formset_factory(
     ResolutionForm, formset=BaseKwargsFormSet, extra=0, max_num=500
 )
+# One empty row each to start with: more are added on demand.
 NewPointFormSet = forms.formset_factory(
-    NewPointForm, formset=BaseKwargsFormSet, extra=2, max_num=100
+    NewPointForm, formset=BaseKwargsFormSet, extra=1, max_num=100
 )
 CommitmentFormSet = forms.formset_factory(
-    CommitmentForm, formset=BaseKwargsFormSet, extra=2, max_num=100
+    CommitmentForm, formset=BaseKwargsFormSet, extra=1, max_num=100
 )

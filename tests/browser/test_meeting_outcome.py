@@ -61,17 +61,26 @@ def test_negotiator_records_a_meeting_outcome_and_sees_the_dashboard_change(
         )
     expect(status_row(page, "Product-Specific Rules").get_by_label("New status")).to_have_value("")
 
-    new_point = page.locator("#points-rows tr").first
+    new_point = page.get_by_role("group", name="New point 1")
     new_point.get_by_label("Chapter").select_option(label="Rules of Origin")
-    new_point.get_by_label("Point", exact=True).fill(POINT)
+    new_point.get_by_label("Point").fill(POINT)
     new_point.get_by_label("Target date").fill("2020-05-15")
-    new_point.get_by_label("Position of KHM").fill("Regional value content of 40%.")
-    new_point.get_by_label("Position of CHN").fill("Change of tariff heading.")
+    # One position to start with; the second is added in place, for the party chosen by name.
+    first = new_point.get_by_role("group", name="Position 1")
+    first.get_by_label("Party").select_option(label="Cambodia")
+    first.get_by_label("Position").fill("Regional value content of 40%.")
+    new_point.get_by_role("button", name="Add another position").click()
+    second = new_point.get_by_role("group", name="Position 2")
+    expect(second.get_by_label("Party")).to_be_focused()
+    second.get_by_label("Party").select_option(label="China")
+    second.get_by_label("Position").fill("Change of tariff heading.")
+    # Both parties have their row: no third is offered.
+    expect(new_point.get_by_role("button", name="Add another position")).to_have_count(0)
 
-    # A third commitment row, added in place, is the one filled in.
+    # A second commitment row, added in place, is the one filled in.
     page.get_by_role("button", name="Add a commitment").click()
-    expect(page.locator("#commitments-rows tr")).to_have_count(3)
-    commitment = page.locator("#commitments-rows tr").nth(2)
+    expect(page.locator("#commitments-rows tr")).to_have_count(2)
+    commitment = page.locator("#commitments-rows tr").nth(1)
     commitment.get_by_label("Party").select_option(label="Cambodia")
     commitment.get_by_label("Commitment").fill(COMMITMENT)
     commitment.get_by_label("Owner").select_option(label="Sok Dara")
