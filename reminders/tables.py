@@ -28,16 +28,16 @@ def target_names(reminders) -> dict[tuple[str, int], str]:
     parts = [
         model.objects.filter(pk__in=ids)
         .order_by()
-        .annotate(source=Value(model._meta.label, output_field=CharField()))
-        .values_list("source", "pk", "text" if model is Commitment else "title")
+        .annotate(target_model=Value(model._meta.label, output_field=CharField()))
+        .values_list("target_model", "pk", "text" if model is Commitment else "title")
         for model, ids in ids_by_model.items()
     ]
     if not parts:
         return {}
     found = {
-        (source, pk): Truncator(name).chars(80)
+        (label, pk): Truncator(name).chars(80)
         # Ordered by the result's own columns: the models' default orderings name others.
-        for source, pk, name in parts[0].union(*parts[1:], all=True).order_by("source", "pk")
+        for label, pk, name in parts[0].union(*parts[1:], all=True).order_by("target_model", "pk")
     }
     return {
         (r.kind, r.target_id): found[key]
