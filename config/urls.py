@@ -6,9 +6,16 @@ from django.views.generic import RedirectView
 from django.views.i18n import set_language
 
 from accounts.signin import SignInForm
+from config.admin_access import keep_to_administrators
 from config.views import health
 
 admin.site.site_header = "Negotiation tracker"
+keep_to_administrators(admin.site)
+
+handler400 = "config.views.bad_request"
+handler403 = "config.views.permission_denied"
+handler404 = "config.views.page_not_found"
+handler500 = "config.views.server_error"
 
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="dashboards:portfolio"), name="home"),
