@@ -1,5 +1,4 @@
 from django.core.exceptions import PermissionDenied
-from django.utils import timezone
 from django_filters.views import FilterView
 from django_tables2 import SingleTableMixin
 
@@ -8,6 +7,7 @@ from audit.filtersets import AuditEntryFilterSet
 from audit.presentation import readable_entries
 from audit.selectors import visible_entries
 from audit.tables import AuditEntryTable
+from dashboards.exports import export_filename
 from negotiations import permissions
 
 
@@ -55,6 +55,6 @@ class AuditEntryListView(SingleTableMixin, FilterView):
     def render_to_response(self, context, **response_kwargs):
         export_format = self.export_format()
         if export_format:
-            name = f"audit-trail-{timezone.localdate():%Y-%m-%d}"
+            name = export_filename("audit-trail", filterset=self.filterset)
             return export_response(context["table"], export_format, name)
         return super().render_to_response(context, **response_kwargs)

@@ -7,14 +7,13 @@ from django.core.exceptions import PermissionDenied
 from django.db.models import Count, F, OuterRef, Subquery, Window
 from django.http import Http404
 from django.shortcuts import get_object_or_404
-from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import TemplateView
 from django_filters.views import FilterView
 from django_tables2 import SingleTableMixin
 
 from dashboards import asof, charts, selectors
-from dashboards.exports import FORMATS, export_response
+from dashboards.exports import FORMATS, export_filename, export_response
 from dashboards.filtersets import (
     ChapterFilterSet,
     CommitmentFilterSet,
@@ -110,10 +109,23 @@ class FilteredTableMixin(SingleTableMixin):
     def render_to_response(self, context, **response_kwargs):
         export_format = self.request.GET.get("export")
         if export_format in FORMATS:
-            table = context["table"]
-            name = f"{self.export_name}-{timezone.localdate():%Y-%m-%d}"
-            return export_response(table, export_format, name)
+            return export_response(
+                context["table"],
+                export_format,
+                self.export_filename(),
+                title=self.page_title or self.export_name,
+            )
         return super().render_to_response(context, **response_kwargs)
+
+    def export_filename(self):
+        """`cambodia-china-fta-chapters-as-of-round-2-status-agreed`, `portfolio-2026-11-30`."""
+        agreement = getattr(self, "agreement", None)
+        return export_filename(
+            agreement.slug if agreement else "",
+            self.export_name,
+            as_of=getattr(self, "as_of", None),
+            filterset=getattr(self, "filterset", None),
+        )
 
 
 # ---------------------------------------------------------------------------------------------

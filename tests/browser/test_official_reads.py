@@ -50,7 +50,7 @@ def test_official_filters_contested_points_exports_them_and_opens_the_brief(
 
     with page.expect_download() as download:
         page.get_by_role("link", name="Download CSV").click()
-    assert download.value.suggested_filename.startswith("contested-points-")
+    assert download.value.suggested_filename.startswith("cambodia-china-fta-contested-points-")
     with open(download.value.path(), encoding="utf-8-sig", newline="") as exported:
         header, *records = list(csv.reader(io.StringIO(exported.read())))
     assert header[0] == "Contested point"
