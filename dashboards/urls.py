@@ -10,6 +10,7 @@ urlpatterns = [
     path("portfolio/", views.PortfolioView.as_view(), name="portfolio"),
     path("dashboard/<slug:slug>/", views.AgreementDashboardView.as_view(), name="agreement"),
     path("dashboard/<slug:slug>/brief/", views.BriefView.as_view(), name="brief"),
+    path("dashboard/<slug:slug>/brief.pdf", views.BriefPdfView.as_view(), name="brief-pdf"),
     path("dashboard/<slug:slug>/rounds/<int:number>/", views.RoundView.as_view(), name="round"),
     path("dashboard/<slug:slug>/chapters/", views.ChapterListView.as_view(), name="chapter-list"),
     path(

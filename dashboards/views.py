@@ -4,15 +4,28 @@ the filterable tables behind them. Every page can be shown as of a past round or
 import datetime as dt
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, F, OuterRef, Subquery, Window
-from django.http import Http404
+from django.db.models import (
+    Case,
+    Count,
+    F,
+    IntegerField,
+    OuterRef,
+    Prefetch,
+    Subquery,
+    Value,
+    When,
+    Window,
+    prefetch_related_objects,
+)
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404
+from django.utils.http import content_disposition_header
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import TemplateView
 from django_filters.views import FilterView
 from django_tables2 import SingleTableMixin
 
-from dashboards import asof, charts, selectors
+from dashboards import asof, charts, pdf, selectors
 from dashboards.exports import FORMATS, export_filename, export_response
 from dashboards.filtersets import (
     ChapterFilterSet,
@@ -20,7 +33,7 @@ from dashboards.filtersets import (
     ContestedPointFilterSet,
 )
 from dashboards.tables import ChapterTable, CommitmentTable, ContestedPointTable, PortfolioTable
-from negotiations.choices import OPEN_COMMITMENT_STATUSES
+from negotiations.choices import OPEN_COMMITMENT_STATUSES, CommitmentStatus
 from negotiations.filtersets import AgreementFilterSet
 from negotiations.models import Agreement, Commitment, Deadline, Meeting
 from negotiations.permissions import (
@@ -30,11 +43,13 @@ from negotiations.permissions import (
     can_view_agreement,
     visible_agreements,
 )
+from workinggroups.choices import ChapterStatus
 from workinggroups.models import (
     Chapter,
     ChapterStatusChange,
     ContestedPoint,
     Membership,
+    Position,
     WorkingGroup,
 )
 
@@ -211,9 +226,78 @@ class BriefView(AgreementDashboardView):
     template_name = "dashboards/brief.html"
 
     def get_context_data(self, **kwargs):
-        return super().get_context_data(
-            delegations=list(self.agreement.delegations.select_related("party")), **kwargs
+        context = super().get_context_data(
+            delegations=list(self.agreement.delegations.select_related("party")),
+            pdf_available=pdf.available(),
+            **kwargs,
         )
+        # Each party's position on every open point: one query for all of them.
+        prefetch_related_objects(
+            context["open_points"],
+            Prefetch("positions", queryset=Position.objects.select_related("party")),
+        )
+        next_meetings = list(context["upcoming_meetings"])
+        if context["next_meeting"] is not None and context["next_meeting"] not in next_meetings:
+            next_meetings.insert(0, context["next_meeting"])
+        context.update(
+            chapter_groups=self.chapters_by_status(context["chapters"]),
+            commitments=self.commitments(),
+            next_meetings=next_meetings,
+        )
+        return context
+
+    @staticmethod
+    def chapters_by_status(chapters):
+        """[(status, [chapter...])]: each status once, in the order of the chapters' life,
+        only those some chapter is at; the chapters keep their order within a status."""
+        by_status = {}
+        for chapter in chapters:
+            by_status.setdefault(ChapterStatus(chapter.status_at), []).append(chapter)
+        return [(status, by_status[status]) for status in ChapterStatus if status in by_status]
+
+    def commitments(self):
+        """The agreement's commitments known at the as-of point and not dropped then: overdue
+        first, then the open ones, then the delivered ones, each by due day. One query."""
+        as_of = self.as_of
+        known = selectors.commitments_known_at(
+            selectors.commitments_of(Meeting.objects.filter(agreement=self.agreement)), as_of
+        )
+        rows = list(
+            known.annotate(status_at=selectors.commitment_status_at(as_of))
+            .exclude(status_at=CommitmentStatus.DROPPED)
+            .annotate(
+                is_overdue=selectors.commitment_overdue(as_of.day, "status_at"),
+                rank=Case(
+                    When(is_overdue=True, then=Value(0)),
+                    When(status_at__in=OPEN_COMMITMENT_STATUSES, then=Value(1)),
+                    default=Value(2),
+                    output_field=IntegerField(),
+                ),
+            )
+            .select_related("party", "owner")
+            .order_by("rank", F("due_on").asc(nulls_last=True), "pk")
+        )
+        for commitment in rows:
+            commitment.status_label = CommitmentStatus(commitment.status_at).label
+        return rows
+
+
+class BriefPdfView(BriefView):
+    """The same brief as a PDF file drawn on the server, to print or send as it is."""
+
+    def render_to_response(self, context, **response_kwargs):
+        try:
+            document = pdf.render(self.request, context)
+        except pdf.PdfUnavailable:
+            return HttpResponse(
+                _("This server cannot draw PDFs. Use your browser's Print command instead."),
+                status=503,
+                content_type="text/plain; charset=utf-8",
+            )
+        filename = f"{self.agreement.slug}-brief-{self.as_of.day:%Y-%m-%d}.pdf"
+        response = HttpResponse(document, content_type="application/pdf")
+        response["Content-Disposition"] = content_disposition_header(True, filename)
+        return response
 
 
 # ---------------------------------------------------------------------------------------------
@@ -391,6 +475,7 @@ class CommitmentListView(AgreementTableView):
 
 __all__ = [
     "AgreementDashboardView",
+    "BriefPdfView",
     "BriefView",
     "ChapterListView",
     "CommitmentListView",
