@@ -25,6 +25,9 @@ class AsOf:
     param: str = ""  # what goes back into the URL; empty means now
     label: str = ""
     round_number: int | None = None
+    # What was asked for and could not be read (a round that does not exist, a day to come):
+    # the page says so, and shows now.
+    unread: str = ""
 
     @property
     def is_now(self):
@@ -36,9 +39,9 @@ class AsOf:
         return f"as_of={self.param}" if self.param else ""
 
 
-def now() -> AsOf:
+def now(unread: str = "") -> AsOf:
     moment = timezone.now()
-    return AsOf(moment=moment, day=timezone.localdate(moment), label=_("now"))
+    return AsOf(moment=moment, day=timezone.localdate(moment), label=_("now"), unread=unread)
 
 
 def end_of_day(day: dt.date) -> dt.datetime:
@@ -75,13 +78,13 @@ def parse(value: str | None, rounds=()) -> AsOf:
                     label=_("after round %(number)s") % {"number": number},
                     round_number=number,
                 )
-        return now()
+        return now(unread=value)
     try:
         day = dt.date.fromisoformat(value)
     except ValueError:
-        return now()
+        return now(unread=value)
     if day >= timezone.localdate():
-        return now()
+        return now(unread=value if day > timezone.localdate() else "")
     return AsOf(
         moment=end_of_day(day),
         day=day,
