@@ -46,6 +46,7 @@ def build_invitation(*, user, agreement, invited_by=None, added=False) -> EmailM
             "LANGUAGE_CODE": translation.get_language(),
             "max_age_days": getattr(settings, "INVITATION_MAX_AGE_DAYS", 7),
             "password_reset_url": settings.SITE_URL + reverse("password_reset"),
+            "settings_url": settings.SITE_URL + reverse("reminders:settings"),
         }
         text = render_to_string("accounts/email/invitation.txt", context)
         html = render_to_string("accounts/email/invitation.html", context)

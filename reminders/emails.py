@@ -15,8 +15,13 @@ from django.utils.translation import ngettext
 from meetings import calendar
 from negotiations import moments
 from negotiations.models import Meeting
+from negotiations.validators import one_line
 from reminders import links, selectors
 from reminders.choices import NOTICE_OF, ReminderKind
+
+# The kinds whose email shows a time of day (a meeting's hours, the moment of an escalation);
+# the others are about a day.
+TIMED_KINDS = (ReminderKind.MEETING, ReminderKind.MEETING_CHANGE, ReminderKind.ESCALATION)
 
 
 def local(moment: dt.datetime, zone_name: str, today: dt.date) -> str:
@@ -70,7 +75,7 @@ def _item(reminder, target, recipient, now) -> dict:
             "kind": kind,
             "kind_label": _("Meeting"),
             "title": target.title,
-            "agreement": target.agreement.short_name,
+            "agreement": target.agreement.name,
             "context": groups,
             "when": moments.meeting_when(target, viewer_zone=zone, today=today, also_utc=True),
             "relative": relative,
@@ -91,7 +96,7 @@ def _item(reminder, target, recipient, now) -> dict:
             "kind": kind,
             "kind_label": _("Escalated contested point"),
             "title": target.title,
-            "agreement": target.chapter.working_group.agreement.short_name,
+            "agreement": target.chapter.working_group.agreement.name,
             "context": f"{target.chapter} ({target.chapter.working_group})",
             "when": when,
             "target_date": (
@@ -143,7 +148,7 @@ def _item(reminder, target, recipient, now) -> dict:
         "kind": kind,
         "kind_label": label,
         "title": title,
-        "agreement": agreement.short_name,
+        "agreement": agreement.name,
         "context": context,
         "when": date_text,
         "relative": relative,
@@ -214,7 +219,7 @@ def _meeting_change(reminder, meeting, zone, today, now) -> dict:
         "change": state,
         "changes": changes,
         "title": title,
-        "agreement": meeting.agreement.short_name,
+        "agreement": meeting.agreement.name,
         "context": ", ".join(str(g) for g in meeting.working_groups.all()),
         "when": when,
         "relative": in_how_long(meeting.starts_at, now),
@@ -236,7 +241,7 @@ def _deadline_change(reminder, deadline, today) -> dict:
         "change": "moved",
         "changes": [{"label": _("Due"), "before": was, "after": when}] if was else [],
         "title": deadline.title,
-        "agreement": deadline.agreement.short_name,
+        "agreement": deadline.agreement.name,
         "context": str(deadline.working_group or _("Chief negotiators")),
         "when": when,
         "relative": in_how_many_days(deadline.due_on, today),
@@ -258,7 +263,8 @@ def build_message(*, recipient, items, now) -> EmailMultiAlternatives:
                 "%(count)d reminder for %(date)s", "%(count)d reminders for %(date)s", len(items)
             ) % {"count": len(items), "date": day}
         else:
-            subject = entries[0]["subject"]
+            # Built from titles: a legacy one with a line break must not split the header.
+            subject = one_line(entries[0]["subject"])
         context = {
             "recipient": recipient,
             "items": entries,
@@ -267,6 +273,9 @@ def build_message(*, recipient, items, now) -> EmailMultiAlternatives:
             "subject": subject,
             "settings_url": links.settings_url(),
             "zone": moments.zone_label(recipient.zone, now),
+            # Which clock "your time" is matters only to an email that shows an hour.
+            "shows_time": any(reminder.kind in TIMED_KINDS for reminder, _ in items),
+            "LANGUAGE_CODE": translation.get_language(),
         }
         text = render_to_string("reminders/email/reminder.txt", context)
         html = render_to_string("reminders/email/reminder.html", context)
