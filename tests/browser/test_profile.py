@@ -46,6 +46,8 @@ def test_a_negotiator_sets_their_zone_and_subscribes_their_calendar(page, live_s
     user = person("negotiator", agreement, Role.NEGOTIATOR, party_code="KHM", groups=["ROO"])
     sign_in(page, live_server, "negotiator", PASSWORD)
     page.set_viewport_size({"width": 390, "height": 844})
+    # On a phone the menu is folded: open it, then follow one's own name.
+    page.get_by_role("navigation", name="Main").locator("summary").click()
     page.get_by_role("link", name=str(user)).click()
     expect(page.get_by_role("heading", level=1)).to_contain_text("Your profile")
     expect(page.get_by_role("cell", name="Rules of Origin (ROO)")).to_be_visible()
