@@ -1,7 +1,9 @@
+from axes.models import AccessAttempt, AccessFailureLog, AccessLog
 from django import forms
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
+from django.contrib.auth.models import Group
 from django.utils.translation import gettext_lazy as _
 
 from accounts.forms import TimeZoneField
@@ -18,6 +20,58 @@ TIME_ZONE_HELP = User._meta.get_field("time_zone").help_text
 
 # Only a superuser makes superusers or hands out the site's permissions.
 SUPERUSER_ONLY_FIELDS = ("is_superuser", "groups", "user_permissions")
+# Follows superuser status, never set on its own: see `UserAdmin.save_model`.
+STAFF_FLAG = "is_staff"
+
+
+def superusers_only(request) -> bool:
+    """Who the administration site admits: active superusers alone. It reaches every
+    agreement's records and every account, which nobody who works on an agreement may; the
+    staff flag admits nobody by itself. Everyone's own work is in the tracker's pages."""
+    user = request.user
+    return user.is_active and user.is_superuser
+
+
+admin.site.has_permission = superusers_only
+
+
+class ForSuperusersAlone:
+    """For a ModelAdmin of the site's own machinery: superusers alone, whatever model
+    permissions a person holds. Groups hand out the site's permissions, and the sign-in
+    records tell of every agreement's people."""
+
+    def has_module_permission(self, request):
+        return request.user.is_superuser and super().has_module_permission(request)
+
+    def has_view_permission(self, request, obj=None):
+        return request.user.is_superuser and super().has_view_permission(request, obj)
+
+    def has_add_permission(self, request, *args):
+        return request.user.is_superuser and super().has_add_permission(request, *args)
+
+    def has_change_permission(self, request, obj=None):
+        return request.user.is_superuser and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return request.user.is_superuser and super().has_delete_permission(request, obj)
+
+
+def keep_to_superusers(*models) -> None:
+    """Register these models' admins again, as they are but for superusers alone."""
+    for model in models:
+        if not admin.site.is_registered(model):
+            continue
+        registered = type(admin.site.get_model_admin(model))
+        admin.site.unregister(model)
+        admin.site.register(model, type(registered.__name__, (ForSuperusersAlone, registered), {}))
+
+
+keep_to_superusers(Group, AccessAttempt, AccessLog, AccessFailureLog)
+
+
+def _without(fields, names):
+    """The fields, less those names."""
+    return tuple(field for field in fields if field not in names)
 
 
 class UserAddForm(AdminUserCreationForm):
@@ -43,12 +97,12 @@ class UserAddForm(AdminUserCreationForm):
         fields = ("username", "email", "first_name", "last_name", "time_zone", "language")
 
     def __init__(self, *args, **kwargs):
-        """Offer the editor's agreements; required for a staff member who is no superuser."""
+        """Offer the editor's agreements; required for anyone but a superuser."""
         super().__init__(*args, **kwargs)
         self.fields["email"].required = True
         if "agreement" in self.fields:
             self.fields["agreement"].queryset = permissions.steered_agreements(self.editor)
-            # A staff member sees only the people of their agreements: without a role there,
+            # Anyone else sees only the people of their agreements: without a role there,
             # the account they add would vanish from their sight the moment it is saved.
             if self.editor is not None and not self.editor.is_superuser:
                 self.fields["agreement"].required = self.fields["role"].required = True
@@ -82,7 +136,10 @@ class UserAdmin(ScopedChoicesAdmin, AuditedAdminMixin, DjangoUserAdmin):
     form = UserEditForm
     add_form = UserAddForm
     fieldsets = (
-        *DjangoUserAdmin.fieldsets,
+        *(
+            (name, {**options, "fields": _without(options["fields"], [STAFF_FLAG])})
+            for name, options in DjangoUserAdmin.fieldsets
+        ),
         (_("Preferences"), {"fields": ("time_zone", "language")}),
     )
     add_fieldsets = (
@@ -104,8 +161,8 @@ class UserAdmin(ScopedChoicesAdmin, AuditedAdminMixin, DjangoUserAdmin):
         (_("Preferences"), {"fields": ("time_zone", "language")}),
         (_("Role"), {"fields": ("agreement", "role")}),
     )
-    list_display = ("username", "email", "first_name", "last_name", "time_zone", "is_staff")
-    list_filter = ("is_staff", "is_active", "language", "roles__role")
+    list_display = ("username", "email", "first_name", "last_name", "time_zone", "is_superuser")
+    list_filter = ("is_superuser", "is_active", "language", "roles__role")
     inlines = [RoleAssignmentInline, MembershipInline]
 
     def get_inlines(self, request, obj):
@@ -113,7 +170,7 @@ class UserAdmin(ScopedChoicesAdmin, AuditedAdminMixin, DjangoUserAdmin):
         return self.inlines if obj is not None else []
 
     def get_queryset(self, request):
-        """A staff member sees the people of the agreements they steer."""
+        """Anyone but a superuser sees the people of the agreements they steer at most."""
         queryset = super().get_queryset(request)
         if request.user.is_superuser:
             return queryset
@@ -165,15 +222,12 @@ class UserAdmin(ScopedChoicesAdmin, AuditedAdminMixin, DjangoUserAdmin):
         return not obj.roles.exclude(agreement__in=steered).exists()
 
     def save_model(self, request, obj, form, change):
-        """Save the account and, for a new one, its role, in the same transaction."""
+        """Save the account and, for a new one, its role, in the same transaction. Only a
+        superuser is staff: the flag follows superuser status."""
+        obj.is_staff = obj.is_superuser
         super().save_model(request, obj, form, change)
         agreement = None if change else form.cleaned_data.get("agreement")
         if agreement is not None:
             assign_role(
                 agreement=agreement, user=obj, role=form.cleaned_data["role"], by=request.user
             )
-
-
-def _without(fields, names):
-    """The fields, less those names."""
-    return tuple(field for field in fields if field not in names)

@@ -24,9 +24,9 @@ def failures_from(address: str | None) -> int:
     if not address:
         return 0
     since = timezone.now() - dt.timedelta(hours=settings.AXES_COOLOFF_TIME)
-    total = AccessAttempt.objects.filter(
-        ip_address=address, attempt_time__gte=since
-    ).aggregate(n=Sum("failures_since_start"))["n"]
+    total = AccessAttempt.objects.filter(ip_address=address, attempt_time__gte=since).aggregate(
+        n=Sum("failures_since_start")
+    )["n"]
     return total or 0
 
 

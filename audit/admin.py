@@ -9,8 +9,8 @@ class AuditedAdminMixin:
     """Keeps an audit entry for every save and delete made in the administration site,
     including those of its inlines, in the same transaction as the change.
 
-    `agreement_path` (a lookup to the record's agreement) limits a staff member who is not a
-    superuser to the agreements `negotiations.permissions` lets them steer.
+    `agreement_path` (a lookup to the record's agreement) limits anyone but a superuser to
+    the agreements `negotiations.permissions` lets them steer.
     """
 
     agreement_path = None
@@ -69,14 +69,12 @@ class AuditEntryAdmin(admin.ModelAdmin):
     list_select_related = ["actor", "content_type"]
 
     def get_queryset(self, request):
-        """A staff member reads the same entries as in the secretariat's own list."""
-        from audit.selectors import visible_entries
-
+        """Everything for a superuser; anyone else, should they ever get in, the trail of the
+        agreements whose trail they may read, and nothing that belongs to no agreement."""
+        queryset = super().get_queryset(request)
         if request.user.is_superuser:
-            return super().get_queryset(request)
-        return (
-            super().get_queryset(request).filter(pk__in=visible_entries(request.user).values("pk"))
-        )
+            return queryset
+        return queryset.filter(agreement__in=permissions.audit_agreements(request.user))
 
     def has_add_permission(self, request):
         return False

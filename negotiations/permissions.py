@@ -5,7 +5,8 @@ Roles are held per agreement (`RoleAssignment`); a negotiator may change only th
 contested points of the working groups they are a member of, and record those groups' meetings'
 outcome; chief negotiators and the secretariat may change everything in their agreement (and
 set it up: its parties, structure, people and calendar); officials read; superusers may do
-everything. The secretariat also manages accounts and reads the audit trail.
+everything, and alone manage accounts across agreements. The secretariat also reads the audit
+trail of its agreements.
 """
 
 from django.db.models import Q, QuerySet
@@ -214,12 +215,10 @@ def can_create_commitment(user, agreement_id) -> bool:
 
 
 def can_manage_accounts(user) -> bool:
-    """Staff of the secretariat (and superusers) manage accounts in the administration site."""
-    if not _active(user):
-        return False
-    if user.is_superuser:
-        return True
-    return user.is_staff and Role.SECRETARIAT in _roles(user)
+    """Manage every account, whatever agreements it serves (the administration site):
+    superusers alone. The staff flag gives nothing; the secretariat manages its own
+    agreement's people in the tracker (`can_manage_people`)."""
+    return _is_superuser(user)
 
 
 def _roles(user) -> set[str]:
@@ -237,5 +236,6 @@ def can_view_audit(user) -> bool:
 
 
 def can_view_unscoped_audit(user) -> bool:
-    """Entries about parties and accounts, which belong to no agreement."""
+    """Entries about parties and accounts, which belong to no agreement and so may tell of
+    any agreement's people: for those who manage every account."""
     return can_manage_accounts(user)

@@ -70,12 +70,13 @@ def world(db):
             MembershipFactory(user=user, working_group=group)
         return user
 
-    w.secretariat = person(Role.SECRETARIAT, is_staff=True)
+    w.secretariat = person(Role.SECRETARIAT)
     w.chief = person(Role.CHIEF_NEGOTIATOR)
     w.negotiator = person(Role.NEGOTIATOR, group=w.group)
     w.other_negotiator = person(Role.NEGOTIATOR, group=w.other_group)
     w.official = person(Role.OFFICIAL)
     w.outsider = UserFactory()
+    w.superuser = UserFactory(is_superuser=True, is_staff=True)
     w.elsewhere_agreement = AgreementFactory()
     w.elsewhere = person(
         Role.CHIEF_NEGOTIATOR,

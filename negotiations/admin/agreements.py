@@ -28,6 +28,15 @@ class PartyAdmin(AuditedAdminMixin, admin.ModelAdmin):
     list_display = ["name", "code", "capital_time_zone"]
     search_fields = ["name", "code"]
 
+    # A party sits at the tables of many agreements, and any party may be brought to a table
+    # (its search answers for all): all are read, but a change to one is a change in every
+    # agreement it is at, which only a superuser makes here.
+    def has_change_permission(self, request, obj=None):
+        return request.user.is_superuser and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return request.user.is_superuser and super().has_delete_permission(request, obj)
+
 
 @admin.register(Agreement)
 class AgreementAdmin(ScopedChoicesAdmin, AuditedAdminMixin, admin.ModelAdmin):

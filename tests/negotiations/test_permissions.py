@@ -3,6 +3,7 @@
 import pytest
 
 from negotiations import permissions
+from tests.factories import UserFactory
 from workinggroups.choices import ContestedPointState
 
 pytestmark = pytest.mark.django_db
@@ -35,12 +36,17 @@ def test_an_escalated_point_is_for_those_who_steer(world):
     assert permissions.can_resolve_contested_point(world.chief, world.point)
 
 
-def test_the_audit_trail_and_accounts_are_the_secretariats(world):
+def test_the_audit_trail_is_the_secretariats_and_accounts_the_superusers(world):
+    world.secretariat.is_staff = True  # the staff flag gives nothing
     assert permissions.can_view_audit(world.secretariat)
-    assert permissions.can_manage_accounts(world.secretariat)
+    assert not permissions.can_manage_accounts(world.secretariat)
+    assert not permissions.can_view_unscoped_audit(world.secretariat)
     for who in [world.chief, world.negotiator, world.official, world.outsider]:
         assert not permissions.can_view_audit(who)
         assert not permissions.can_manage_accounts(who)
+    root = UserFactory(is_superuser=True)
+    assert permissions.can_manage_accounts(root)
+    assert permissions.can_view_unscoped_audit(root)
 
 
 def test_an_inactive_account_may_do_nothing(world):
