@@ -2,12 +2,9 @@
 is written in and the clock "your time" is."""
 
 import datetime as dt
-import logging
 import re
-import socket
 
 import pytest
-from aiosmtpd.controller import Controller
 from django.utils import translation
 from django.utils.translation import gettext, pgettext
 
@@ -22,7 +19,9 @@ from tests.factories import (
     UserFactory,
     WorkingGroupFactory,
 )
-from tests.reminders.conftest import Sink
+
+# The loopback SMTP server the reminder tests send to.
+from tests.reminders.conftest import sink, smtp_server  # noqa: F401  (fixtures used below)
 
 pytestmark = pytest.mark.django_db
 
@@ -39,27 +38,6 @@ def _language_restored():
     language = translation.get_language()
     yield
     translation.activate(language)
-
-
-@pytest.fixture
-def inbox(settings):
-    """An SMTP server on loopback that keeps what it accepts; the tracker's mail goes to it."""
-    logging.getLogger("mail.log").setLevel(logging.WARNING)
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    sink = Sink()
-    controller = Controller(sink, hostname="127.0.0.1", port=port)
-    controller.start()
-    settings.MAILERS = {
-        "default": {
-            "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
-            "OPTIONS": {"host": "127.0.0.1", "port": port, "timeout": 5},
-        }
-    }
-    settings.SITE_URL = "https://tracker.example.org"
-    yield sink
-    controller.stop()
 
 
 @pytest.fixture
@@ -106,16 +84,20 @@ def bodies(message):
     return text, message.get_body(("html",)).get_content()
 
 
-def test_the_next_reminder_comes_in_the_language_and_zone_chosen_on_the_profile(client, sok, inbox):
+def test_the_next_reminder_comes_in_the_language_and_zone_chosen_on_the_profile(
+    client,
+    sok,
+    sink,  # noqa: F811
+):
     run(MEETING_AT - dt.timedelta(days=7))
-    (before,) = inbox.messages
+    (before,) = sink.messages
     assert before["Subject"].endswith("in 7 days, Tue 9 Jun, 09:00 Phnom Penh (UTC+7)")
-    inbox.reset()
+    sink.reset()
 
     choose_on_profile(client, sok, language="zh-hans", time_zone="Asia/Tokyo")
     run(MEETING_AT - dt.timedelta(days=1))
 
-    (message,) = inbox.messages
+    (message,) = sink.messages
     text, html = bodies(message)
     with translation.override("zh-hans"):
         tokyo = gettext("%(place)s, %(offset)s") % {"place": gettext("Tokyo"), "offset": "UTC+9"}
