@@ -145,6 +145,11 @@ def test_parties_are_offered_by_name_in_name_order(client):
     assert party_options(page, "commitments-0-party") == sorted(names)
 
 
+@pytest.mark.skipif(
+    connection.vendor != "postgresql",
+    reason="sorting by the page's language needs PostgreSQL's ICU collations; "
+    "the embedded SQLite sorts names by their letters",
+)
 def test_the_order_of_the_parties_follows_the_language_of_the_page(client):
     # China, Cambodia and Australia as a Chinese reader writes them: by pinyin, Aodaliya,
     # Jianpuzhai, Zhongguo; by code point, the other way round.
