@@ -13,7 +13,7 @@ from negotiations.forms.schedule import seen_field
 from negotiations.models import Agreement, Party
 from negotiations.permissions import visible_agreements
 from negotiations.services import Structure
-from workinggroups.forms import STALE_CHOICE, offer_loaded
+from workinggroups.forms import STALE_CHOICE, VersionField, offer_loaded
 from workinggroups.models import Chapter, WorkingGroup
 
 DATE_INPUT = forms.DateInput(attrs={"type": "date"})
@@ -354,7 +354,7 @@ def _chapter_field():
 
 def _version_field():
     """The version of the chapter the person saw, to refuse a stale edit."""
-    return forms.IntegerField(label=_("Version"), min_value=1, widget=forms.HiddenInput)
+    return VersionField(label=_("Version"))
 
 
 class AddWorkingGroupForm(AgreementObjectsForm):

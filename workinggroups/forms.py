@@ -17,6 +17,25 @@ STALE_CHOICE = _(
     "was loaded. Choose again."
 )
 
+# A version field that arrives missing, unreadable or altered: nothing can be checked against
+# what is saved, so nothing is saved, and the person is told so rather than shown a bare error.
+VERSION_UNREADABLE = _(
+    "Not saved: this form arrived without the version of the record it was based on (or with one "
+    "that cannot be read). Reload the page to see what is saved now, then make your change again."
+)
+
+
+class VersionField(forms.IntegerField):
+    """The version of the record the page showed, sent back to refuse a stale edit."""
+
+    widget = forms.HiddenInput
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("min_value", 1)
+        messages = dict.fromkeys(("required", "invalid", "min_value"), VERSION_UNREADABLE)
+        kwargs["error_messages"] = {**messages, **kwargs.get("error_messages", {})}
+        super().__init__(**kwargs)
+
 
 def meeting_label(meeting):
     local = timezone.localtime(meeting.starts_at)
@@ -72,7 +91,7 @@ class ChapterStatusForm(AgreementContextMixin, forms.Form):
         widget=forms.Textarea(attrs={"rows": 2}),
         help_text=_("What was agreed, or why the chapter moved. Needed when moving backwards."),
     )
-    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+    version = VersionField()
 
     def __init__(self, *args, chapter, **kwargs):
         kwargs.setdefault("initial", {}).update({"version": chapter.version})
@@ -162,7 +181,7 @@ class ContestedPointForm(AgreementContextMixin, PartyPositionsMixin, forms.Form)
             )
         },
     )
-    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1, required=False)
+    version = VersionField(required=False)
 
     def __init__(self, *args, agreement_id, point=None, opened_on=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -231,7 +250,7 @@ class ResolveContestedPointForm(forms.Form):
     resolved_on = forms.DateField(
         label=_("Resolved on"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
     )
-    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+    version = VersionField()
 
     def __init__(self, *args, point, **kwargs):
         kwargs.setdefault("initial", {}).update(
@@ -257,7 +276,7 @@ class EscalateContestedPointForm(forms.Form):
         max_length=NOTE_MAX_LENGTH,
         widget=forms.Textarea(attrs={"rows": 2}),
     )
-    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+    version = VersionField()
 
     def __init__(self, *args, point, **kwargs):
         kwargs.setdefault("initial", {}).update({"version": point.version})

@@ -14,7 +14,7 @@ from negotiations.forms.common import (
     refused_choice,
 )
 from negotiations.forms.outcome import CommitmentForm
-from workinggroups.forms import STALE_CHOICE
+from workinggroups.forms import STALE_CHOICE, VersionField
 
 
 class CommitmentFieldsForm(CommitmentForm):
@@ -75,7 +75,7 @@ class CommitmentEditForm(CommitmentFieldsForm):
         choices=CommitmentStatus.choices,
         error_messages={"invalid_choice": STALE_CHOICE},
     )
-    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+    version = VersionField()
 
     EDITABLE = ("text", "party", "owner", "chapter", "due_on", "status")
 
@@ -122,4 +122,4 @@ class CommitmentEditForm(CommitmentFieldsForm):
 class DeliverForm(forms.Form):
     """Mark delivered: only the version the person saw travels with the click."""
 
-    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+    version = VersionField()

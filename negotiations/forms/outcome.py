@@ -17,6 +17,7 @@ from workinggroups.forms import (
     NOTE_MAX_LENGTH,
     STALE_CHOICE,
     TEXT_MAX_LENGTH,
+    VersionField,
     offer_loaded,
     people_of,
 )
@@ -67,7 +68,7 @@ class ChapterOutcomeForm(forms.Form):
         widget=forms.HiddenInput,
         error_messages={"invalid_choice": STALE_CHOICE},
     )
-    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+    version = VersionField()
     to_status = forms.ChoiceField(
         label=_("New status"),
         required=False,
@@ -249,7 +250,7 @@ class ResolutionForm(forms.Form):
         widget=forms.HiddenInput,
         error_messages={"invalid_choice": STALE_CHOICE},
     )
-    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1)
+    version = VersionField()
     resolve = forms.BooleanField(label=_("Resolved"), required=False)
     resolution = forms.CharField(
         label=_("Resolution"),
