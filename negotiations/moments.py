@@ -110,6 +110,20 @@ def format_day(day, *, today: dt.date | None = None) -> str:
     return formats.date_format(day, without_year if day.year == today.year else with_year)
 
 
+def day_words() -> dict:
+    """What a browser needs to write a day as `format_day` does (with its year) in the active
+    language: the format and the month and weekday names (Monday first), as Django writes them."""
+    monday = dt.date(2001, 1, 1)
+    with_year, _ = _day_formats()
+    return {
+        "format": with_year,
+        "months": [formats.date_format(dt.date(2001, m, 1), "F") for m in range(1, 13)],
+        "monthsShort": [formats.date_format(dt.date(2001, m, 1), "M") for m in range(1, 13)],
+        "weekdays": [formats.date_format(monday + dt.timedelta(d), "l") for d in range(7)],
+        "weekdaysShort": [formats.date_format(monday + dt.timedelta(d), "D") for d in range(7)],
+    }
+
+
 def format_time(moment: dt.datetime, zone=None) -> str:
     """The hour and minute on that zone's clock (the active zone by default): "09:00"."""
     return formats.date_format(moment.astimezone(zone_of(zone)), TIME_FORMAT)

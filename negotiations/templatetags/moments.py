@@ -5,6 +5,7 @@
 {% moment_utc value %}         a moment on the UTC clock
 {{ day|day }}                  a day with its weekday, the year only when not this year
 {{ zone_name|zone_label }}     "Beijing, UTC+8": a zone as readers know it, offset of now
+{% day_words as words %}       the format and names a browser needs to write a day the same way
 
 The reader's clock is the active zone (accounts.middleware activates each person's own).
 """
@@ -28,6 +29,12 @@ def moment(value, zone=None, also_utc=False):
     return moments.format_moment(
         value, zone if zone else viewer, viewer_zone=viewer, also_utc=also_utc
     )
+
+
+@register.simple_tag
+def day_words():
+    """The day format and month and weekday names of the active language, for static/js/dates.js."""
+    return moments.day_words()
 
 
 @register.simple_tag
