@@ -16,7 +16,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -83,8 +83,48 @@ def _stop(processes):
             process.kill()
 
 
+@contextmanager
+def terminal_to_ourselves():
+    """For its duration, this script's own process group is the terminal's foreground one.
+
+    Ctrl-C interrupts the terminal's foreground process group. Under `make run` that group is
+    make's, and an interrupted make reports failure (status 130) whatever its command returns.
+    In a group of its own at the front, Ctrl-C reaches this script alone, which stops the stack
+    and returns 0, and make ends with 0 too. Without a terminal (a pipe, CI) nothing changes.
+    """
+    try:
+        tty = os.open("/dev/tty", os.O_RDWR | os.O_NOCTTY)
+    except OSError:
+        yield
+        return
+    previous_group, own_group = os.getpgrp(), None
+    quiet = signal.signal(signal.SIGTTOU, signal.SIG_IGN)
+    try:
+        front = os.tcgetpgrp(tty)
+        if front == previous_group:
+            os.setpgid(0, 0)
+            own_group = os.getpgrp()
+            try:
+                os.tcsetpgrp(tty, own_group)
+            except OSError:
+                # Not at the front after all: back into make's group, so that Ctrl-C still
+                # reaches us rather than only make (which would then wait for us forever).
+                os.setpgid(0, previous_group)
+                own_group = None
+    except OSError:
+        own_group = None
+    try:
+        yield
+    finally:
+        if own_group is not None:
+            with suppress(OSError):
+                os.tcsetpgrp(tty, front)
+        signal.signal(signal.SIGTTOU, quiet)
+        os.close(tty)
+
+
 def run() -> int:
-    with redis_server() as url:
+    with terminal_to_ourselves(), redis_server() as url:
         env = {**os.environ, "REDIS_URL": url}
         manage = [PYTHON, str(ROOT / "manage.py")]
         celery = [PYTHON, "-m", "celery", "-A", "config"]
