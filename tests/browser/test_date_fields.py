@@ -64,3 +64,35 @@ def test_a_date_field_spells_its_day_in_the_page_language(page, live_server, das
         field.press("Enter")
     assert "as_of=2024-04-03" in page.url
     assert page.locator("#as-of-day + output.date-spelled").inner_text() == text
+
+
+@pytest.mark.parametrize("language", ["en", "km", "zh-hans"])
+def test_forms_with_date_fields_fit_every_screen(page, live_server, language):
+    """The deadline form and the audit trail's filters, with their days spelled, on a phone, a
+    tablet and a laptop: nothing scrolls sideways."""
+    call_command("load_scenario", verbosity=0)
+    agreement = Agreement.objects.get(slug="cambodia-china-fta")
+    person("secretariat", agreement, Role.SECRETARIAT)
+    sign_in(page, live_server, "secretariat", PASSWORD)
+    FOLDER.mkdir(parents=True, exist_ok=True)
+    page.context.add_cookies(
+        [{"name": "django_language", "value": language, "url": live_server.url}]
+    )
+    pages = {
+        "deadline-form": f"/agreements/{agreement.slug}/deadlines/new/",
+        "audit": "/audit/",
+    }
+    for name, path in pages.items():
+        for width, height in [(390, 844), (768, 1024), (1366, 900)]:
+            page.set_viewport_size({"width": width, "height": height})
+            page.goto(f"{live_server.url}{path}")
+            fields = page.locator('input[type="date"]')
+            assert fields.count() >= 1, name
+            fields.first.fill("2024-04-03")
+            spelled = page.locator('input[type="date"] + output.date-spelled').first
+            assert spelled.inner_text() == SPELLED[language]
+            assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"), (
+                name,
+                width,
+            )
+            page.screenshot(path=FOLDER / f"{name}-{width}-{language}.png")
