@@ -5,6 +5,9 @@ from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
 from django.contrib.auth.models import Group
 from django.utils.translation import gettext_lazy as _
+from django_otp.plugins.otp_static.models import StaticDevice
+from django_otp.plugins.otp_totp.admin import TOTPDeviceAdmin
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.forms import TimeZoneField
 from accounts.models import User
@@ -67,6 +70,22 @@ def keep_to_superusers(*models) -> None:
 
 
 keep_to_superusers(Group, AccessAttempt, AccessLog, AccessFailureLog)
+
+
+# The second factor (accounts/two_factor.py). A superuser may see who has an authenticator app
+# and remove one a person has lost (they then set up a new one at their next sign-in); never
+# read its secret, nor add one for someone else. Recovery codes are accounts' own hashed
+# device, so django-otp's plain-text static tokens have no place here.
+class AuthenticatorAdmin(ForSuperusersAlone, TOTPDeviceAdmin):
+    def has_add_permission(self, request, *args):
+        return False
+
+
+if admin.site.is_registered(StaticDevice):
+    admin.site.unregister(StaticDevice)
+if admin.site.is_registered(TOTPDevice):
+    admin.site.unregister(TOTPDevice)
+admin.site.register(TOTPDevice, AuthenticatorAdmin)
 
 
 def _without(fields, names):

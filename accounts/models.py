@@ -10,6 +10,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext_lazy as _
+from django_otp.models import Device, ThrottlingMixin, TimestampMixin
 
 
 def zone_named(name: str) -> zoneinfo.ZoneInfo:
@@ -107,3 +108,65 @@ class CalendarFeed(models.Model):
 
     def get_absolute_url(self):
         return reverse("accounts:calendar-feed", kwargs={"token": self.token})
+
+
+class RecoveryCodeDevice(TimestampMixin, ThrottlingMixin, Device):
+    """A person's recovery codes, for when their authenticator app is out of reach: each works
+    once. Only a hash of each code is kept (`accounts.two_factor`), so that nobody who reads
+    the database can sign in with one; the person sees the codes once, when they are made."""
+
+    class Meta:
+        verbose_name = _("recovery codes")
+        verbose_name_plural = _("recovery codes")
+
+    def get_throttle_factor(self):
+        return getattr(settings, "OTP_STATIC_THROTTLE_FACTOR", 1)
+
+    def verify_token(self, token) -> bool:
+        """Whether `token` is one of the codes still unused; a code that matches is used up."""
+        from accounts.two_factor import recovery_code_digest
+
+        allowed, _details = self.verify_is_allowed()
+        if not allowed:
+            return False
+        # Deleting is the check: of two requests with the same code, only one deletes it.
+        used, _per_model = self.codes.filter(digest=recovery_code_digest(str(token))).delete()
+        if used:
+            self.throttle_reset(commit=False)
+            self.set_last_used_timestamp(commit=False)
+            self.save()
+            return True
+        self.throttle_increment()
+        return False
+
+
+class RecoveryCode(models.Model):
+    """One unused recovery code, as its hash."""
+
+    device = models.ForeignKey(RecoveryCodeDevice, on_delete=models.CASCADE, related_name="codes")
+    digest = models.CharField(_("hash"), max_length=64, db_index=True)
+
+    class Meta:
+        verbose_name = _("recovery code")
+        verbose_name_plural = _("recovery codes")
+
+    def __str__(self):
+        return _("Recovery code")
+
+
+class PasswordResetRequest(models.Model):
+    """One request for a password-reset email, kept for an hour to limit how many an address
+    may make, and how many one email address may be sent, whether or not it has an account.
+    The email address is kept as a hash: the limit needs to recognise it, not to read it."""
+
+    ip_address = models.GenericIPAddressField(_("from address"), null=True, blank=True)
+    email_digest = models.CharField(_("email address (hash)"), max_length=64, db_index=True)
+    requested_at = models.DateTimeField(_("requested at"), default=timezone.now, db_index=True)
+
+    class Meta:
+        verbose_name = _("password-reset request")
+        verbose_name_plural = _("password-reset requests")
+        indexes = [models.Index(fields=["ip_address", "requested_at"])]
+
+    def __str__(self):
+        return _("Password-reset request")

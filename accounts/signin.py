@@ -4,14 +4,19 @@ django-axes locks a username out from one address after repeated failures; the a
 client's own, read by django-ipware from X-Forwarded-For through the number of proxies the
 deployment trusts (TRUSTED_PROXY_COUNT), never from a header anyone can send. On top of that,
 one address that tries a few passwords on many usernames is stopped by a separate, higher limit
-over all the usernames it tried, counted from axes' own records.
+over all the usernames it tried, counted from axes' own records. A wrong code at the second
+factor's step counts as a failed sign-in too (accounts/two_factor_views.py).
+
+Password-reset emails are limited too, per address and per email address.
 """
 
 import datetime as dt
+import hashlib
 
 from axes.helpers import get_client_ip_address
 from axes.models import AccessAttempt
 from django.conf import settings
+from django.contrib.auth import views as auth_views
 from django.contrib.auth.forms import AuthenticationForm
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db.models import Sum
@@ -61,3 +66,66 @@ class SignInForm(AuthenticationForm):
         if address_is_over_limit(self.request):
             raise ValidationError(self.error_messages["address_limit"], code="address_limit")
         return super().clean()
+
+
+class SignInView(auth_views.LoginView):
+    """The sign-in page. Whoever has a second factor is not signed in by their password alone:
+    they are sent on to the code step (accounts/two_factor_views.py), and signed in there."""
+
+    authentication_form = SignInForm
+
+    def form_valid(self, form):
+        from accounts.two_factor import has_second_factor
+        from accounts.two_factor_views import start_second_step
+
+        user = form.get_user()
+        if has_second_factor(user):
+            return start_second_step(self.request, user, self.get_success_url())
+        return super().form_valid(form)
+
+
+def _email_digest(email: str) -> str:
+    return hashlib.sha256(f"password-reset:{email.strip().lower()}".encode()).hexdigest()
+
+
+def reset_requests_over_limit(request, email: str) -> bool:
+    """Whether this address, or this email address, has asked for enough reset emails within
+    the hour; counted the same whether or not the email address has an account."""
+    from accounts.models import PasswordResetRequest
+
+    since = timezone.now() - dt.timedelta(seconds=settings.PASSWORD_RESET_REQUEST_WINDOW)
+    PasswordResetRequest.objects.filter(requested_at__lt=since).delete()
+    recent = PasswordResetRequest.objects.filter(requested_at__gte=since)
+    address = get_client_ip_address(request)
+    return (
+        address is not None
+        and recent.filter(ip_address=address).count() >= settings.PASSWORD_RESET_ADDRESS_LIMIT
+    ) or recent.filter(
+        email_digest=_email_digest(email)
+    ).count() >= settings.PASSWORD_RESET_ACCOUNT_LIMIT
+
+
+class PasswordResetView(auth_views.PasswordResetView):
+    """Django's password reset, limited per address and per email address; the refusal reads
+    the same whether or not the address has an account."""
+
+    def form_valid(self, form):
+        from accounts.models import PasswordResetRequest
+
+        email = form.cleaned_data["email"]
+        if reset_requests_over_limit(self.request, email):
+            form.add_error(
+                None,
+                ValidationError(
+                    _(
+                        "Too many password-reset requests were made. Wait an hour and try "
+                        "again, or ask your secretariat to help."
+                    ),
+                    code="reset_limit",
+                ),
+            )
+            return self.render_to_response(self.get_context_data(form=form), status=429)
+        PasswordResetRequest.objects.create(
+            ip_address=get_client_ip_address(self.request), email_digest=_email_digest(email)
+        )
+        return super().form_valid(form)

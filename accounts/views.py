@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_safe
 from django_tables2 import RequestConfig
 
-from accounts import services
+from accounts import services, two_factor
 from accounts.feeds import feed_calendar
 from accounts.filtersets import PersonFilterSet
 from accounts.forms import InviteForm, PersonRoleForm, ProfileForm
@@ -306,7 +306,8 @@ FEED_ACTIONS = ("feed", "stop-feed")
 @require_http_methods(["GET", "POST"])
 def profile(request):
     """The signed-in person's own page: their details, the language and time zone of their
-    pages and reminders, their roles, and the secret address of their calendar feed."""
+    pages and reminders, their roles, the secret address of their calendar feed, and their
+    two-step verification."""
     user = request.user
     action = request.POST.get("action", "profile") if request.method == "POST" else None
     if action in FEED_ACTIONS:
@@ -359,6 +360,12 @@ def profile(request):
             "roles": _roles_of(user),
             "feed": feed,
             "feed_url": links.absolute(feed.get_absolute_url()) if feed else None,
+            "two_step": {
+                "on": two_factor.has_second_factor(user),
+                "required": permissions.requires_second_factor(user),
+                "verified": permissions.has_passed_second_factor(user),
+                "recovery_codes_left": two_factor.recovery_codes_left(user),
+            },
         },
         status=status,
     )

@@ -43,6 +43,15 @@ INSTALLED_APPS = [
     "django_tables2",
     "django_htmx",
     "axes",
+    # The second factor (accounts/two_factor.py): devices, then the sign-in wizard.
+    "django_otp",
+    "django_otp.plugins.otp_totp",
+    "django_otp.plugins.otp_static",
+    "two_factor",
+    # The API (api/): Django REST framework described by drf-spectacular.
+    "rest_framework",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "accounts",
     "negotiations",
     "meetings",
@@ -62,6 +71,8 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    # Marks the session's person verified once the second factor has passed.
+    "django_otp.middleware.OTPMiddleware",
     # Nothing is reachable without signing in unless a view is marked login_not_required.
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
     "accounts.middleware.UserTimeZoneMiddleware",
@@ -301,3 +312,37 @@ LOGGING = {
     # django-axes announces itself at INFO on every start; failures it logs at WARNING.
     "loggers": {"axes": {"level": "WARNING"}},
 }
+
+
+# --- Second factor (accounts) ------------------------------------------------------------------
+# Superusers, the secretariat and chief negotiators must pass a second factor
+# (negotiations/permissions.py): a signed-in session that has not is sent to set one up or to
+# enter its code (accounts/middleware.py), and the administration site refuses it. Always on in
+# production; the test suite turns it off except where it tests it.
+SECOND_FACTOR_ENFORCED = True
+MIDDLEWARE.insert(
+    MIDDLEWARE.index("django.contrib.auth.middleware.LoginRequiredMiddleware") + 1,
+    "accounts.middleware.SecondFactorMiddleware",
+)
+# The administration site keeps its own guard (config/admin_access.py), not the library's patch.
+TWO_FACTOR_PATCH_ADMIN = False
+# Between the password and the code at sign-in, at most ten minutes.
+TWO_FACTOR_LOGIN_TIMEOUT = 600
+# The administration site never shows an authenticator's secret, nor its QR code.
+OTP_ADMIN_HIDE_SENSITIVE_DATA = True
+# The QR code on a white ground, readable whatever the page's colours.
+TWO_FACTOR_QR_FACTORY = "qrcode.image.svg.SvgFillImage"
+# The name authenticator apps show beside the code.
+OTP_TOTP_ISSUER = env.str("OTP_TOTP_ISSUER", default="Negotiation tracker")
+# Password-reset emails: per address and per email address, within an hour.
+PASSWORD_RESET_REQUEST_WINDOW = 60 * 60
+PASSWORD_RESET_ADDRESS_LIMIT = env.int("PASSWORD_RESET_ADDRESS_LIMIT", default=10)
+PASSWORD_RESET_ACCOUNT_LIMIT = env.int("PASSWORD_RESET_ACCOUNT_LIMIT", default=3)
+
+
+# --- API (api/) --------------------------------------------------------------------------------
+# (settings of Django REST framework and drf-spectacular go here)
+
+
+# --- Page cache (dashboards) -------------------------------------------------------------------
+# (CACHES and the page cache's settings go here)

@@ -1,11 +1,10 @@
 from django.contrib import admin
-from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_not_required
 from django.urls import include, path
 from django.views.generic import RedirectView
 from django.views.i18n import set_language
 
-from accounts.signin import SignInForm
+from accounts.signin import PasswordResetView, SignInView
 from config.admin_access import keep_to_administrators
 from config.views import health
 
@@ -20,12 +19,12 @@ handler500 = "config.views.server_error"
 urlpatterns = [
     path("", RedirectView.as_view(pattern_name="dashboards:portfolio"), name="home"),
     path("health/", health, name="health"),
-    # The sign-in page with the address limit's own message (accounts/signin.py).
-    path(
-        "accounts/login/",
-        auth_views.LoginView.as_view(authentication_form=SignInForm),
-        name="login",
-    ),
+    # The sign-in page with the address limit's own message (accounts/signin.py), then the
+    # second factor's code step, setup and recovery codes (accounts/two_factor_urls.py).
+    path("accounts/login/", SignInView.as_view(), name="login"),
+    path("accounts/two-step/", include("accounts.two_factor_urls")),
+    # Password reset, limited per address and per account (accounts/signin.py).
+    path("accounts/password_reset/", PasswordResetView.as_view(), name="password_reset"),
     path("accounts/", include("django.contrib.auth.urls")),
     path("", include("accounts.urls")),
     # Switching language is allowed before sign-in, on the sign-in page itself.
@@ -43,4 +42,6 @@ urlpatterns = [
     path("meetings/", include("meetings.urls")),
     path("audit/", include("audit.urls")),
     path("reminders/", include("reminders.urls")),
+    # The API and its schema (api/urls.py).
+    # (API routes go here)
 ]

@@ -3,8 +3,14 @@
 The invented negotiation is dated relative to today so that a fresh `make run` always has
 meetings and deadlines coming up in the next days (and something overdue) to show and remind
 about. It is flagged `is_demo` and its parties are fictional (user-assigned X codes).
+
+The accounts whose role requires a second factor (secretariat, chief negotiator) get an
+authenticator with one published demo secret, so that anyone trying the tracker can add it to
+an authenticator app, or read the current code from `seed_demo --codes`. Like the password, it
+is created by the demo command alone, which refuses to run unless DEBUG is on.
 """
 
+import base64
 import datetime as dt
 
 from django.contrib.auth import get_user_model
@@ -13,6 +19,7 @@ from django.utils import timezone
 
 from negotiations.choices import Role
 from negotiations.models import Agreement, Commitment, Party, RoleAssignment
+from negotiations.permissions import SECOND_FACTOR_ROLES
 from negotiations.scenario import load_scenario
 from workinggroups.choices import MembershipRole
 from workinggroups.models import ContestedPoint, Membership, WorkingGroup
@@ -28,6 +35,23 @@ DEMO_ACCOUNTS = [
 ]
 
 DEMO_SLUG = "demo-northland-eastland"
+
+# The demo authenticators' secret (20 bytes, as TOTPDevice keeps it: hexadecimal), and as an
+# authenticator app asks for it: base 32.
+DEMO_TOTP_KEY = b"demo-tracker-2026-2f".hex()
+DEMO_TOTP_SECRET = base64.b32encode(bytes.fromhex(DEMO_TOTP_KEY)).decode("ascii")
+
+
+def demo_totp_code(user) -> str | None:
+    """The code the demo account's authenticator shows now, if it has one."""
+    from django_otp.oath import TOTP
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    device = TOTPDevice.objects.filter(user=user, key=DEMO_TOTP_KEY, confirmed=True).first()
+    if device is None:
+        return None
+    totp = TOTP(device.bin_key, device.step, device.t0, device.digits, device.drift)
+    return f"{totp.token():0{device.digits}d}"
 
 
 def demo_scenario(today: dt.date) -> dict:
@@ -250,6 +274,8 @@ def seed_demo(today: dt.date | None = None) -> list:
                     user=user,
                     defaults={"party": party, "role": MembershipRole.LEAD},
                 )
+        if role in SECOND_FACTOR_ROLES:
+            _demo_authenticator(user)
         users.append(user)
     negotiator = next(u for u in users if u.username == "negotiator")
     ContestedPoint.objects.filter(chapter__working_group__agreement=demo, owner=None).update(
@@ -257,3 +283,22 @@ def seed_demo(today: dt.date | None = None) -> list:
     )
     Commitment.objects.filter(meeting__agreement=demo, owner=None).update(owner=negotiator)
     return users
+
+
+def _demo_authenticator(user):
+    """The demo secret as the account's authenticator app, fresh (no code used yet)."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    TOTPDevice.objects.filter(user=user).exclude(name="default").delete()
+    TOTPDevice.objects.update_or_create(
+        user=user,
+        name="default",
+        defaults={
+            "key": DEMO_TOTP_KEY,
+            "confirmed": True,
+            "drift": 0,
+            "last_t": -1,
+            "throttling_failure_count": 0,
+            "throttling_failure_timestamp": None,
+        },
+    )

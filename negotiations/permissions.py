@@ -239,3 +239,59 @@ def can_view_unscoped_audit(user) -> bool:
     """Entries about parties and accounts, which belong to no agreement and so may tell of
     any agreement's people: for those who manage every account."""
     return can_manage_accounts(user)
+
+
+# --- Second factor and API tokens --------------------------------------------------------------
+
+# Roles whose accounts can change a country's negotiating record across an agreement.
+SECOND_FACTOR_ROLES = frozenset(STEERING_ROLES)
+
+
+def requires_second_factor(user) -> bool:
+    """Whether this person must pass a second factor to use the product: superusers, and whoever
+    is the secretariat or a chief negotiator of any agreement. Everyone else may enrol."""
+    return _is_superuser(user) or bool(_roles(user) & SECOND_FACTOR_ROLES)
+
+
+def has_passed_second_factor(user) -> bool:
+    """Whether this signed-in session has passed the second factor (django-otp's verification)."""
+    return _active(user) and bool(getattr(user, "is_verified", lambda: False)())
+
+
+def second_factor_satisfied(user) -> bool:
+    """Whether this session may act as this person: it has passed the second factor, or the
+    person's role does not require one."""
+    return has_passed_second_factor(user) or not requires_second_factor(user)
+
+
+def can_manage_api_tokens(user) -> bool:
+    """Create and revoke one's own API tokens: any active person, from a session that has passed
+    the second factor where their role requires one."""
+    return _active(user) and second_factor_satisfied(user)
+
+
+def can_write_through_api(user, token=None) -> bool:
+    """Write through the API at all: a session, or a token scoped read-write. What may be written
+    is then decided by the same questions as on the pages."""
+    return _active(user) and (token is None or getattr(token, "can_write", False))
+
+
+def can_create_party(user) -> bool:
+    """Add a country to the list every agreement's parties are chosen from: those who set
+    agreements up (a superuser, or whoever steers an agreement)."""
+    return _is_superuser(user) or bool(_roles(user) & set(STEERING_ROLES))
+
+
+# --- Page cache (dashboards) -------------------------------------------------------------------
+
+
+def permission_scope(user) -> tuple:
+    """Everything the answers above depend on for this person, as a value: two people with the
+    same scope are shown the same pages (the dashboards' page cache keys by it)."""
+    if not _active(user):
+        return ("anonymous",)
+    return (
+        "superuser" if user.is_superuser else "",
+        tuple(sorted(_role_map(user).items())),
+        tuple(sorted(_group_ids(user))),
+    )

@@ -174,10 +174,18 @@ def _welcome() -> str:
         import django
 
         django.setup()
-        from negotiations.demo import DEMO_ACCOUNTS, DEMO_PASSWORD
+        from negotiations.demo import DEMO_ACCOUNTS, DEMO_PASSWORD, DEMO_TOTP_SECRET
+        from negotiations.permissions import SECOND_FACTOR_ROLES
 
         names = ", ".join(account[0] for account in DEMO_ACCOUNTS)
         lines.append(f"Sign in as {names} (password: {DEMO_PASSWORD}).")
+        coded = [account[0] for account in DEMO_ACCOUNTS if account[3] in SECOND_FACTOR_ROLES]
+        if coded:
+            lines += [
+                f"{' and '.join(coded)} also need a code: add the secret {DEMO_TOTP_SECRET}",
+                "to an authenticator app, or run: DEBUG=1 .venv/bin/python manage.py seed_demo "
+                "--codes",
+            ]
     except Exception:  # the banner must never stop the stack
         lines.append("Sign in with a demo account (see `make run`'s seed step above).")
     lines += ["Emails are printed here and kept in var/mail/. Ctrl-C stops everything.", "=" * 72]

@@ -22,6 +22,20 @@ def _fast_password_hashing(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(autouse=True)
+def _second_factor_not_enforced(settings):
+    """Tests sign people in with `force_login`, which passes no second factor: its enforcement
+    is off but in the tests that ask for it (`second_factor_enforced`). A person with an
+    authenticator app is still asked for its code at sign-in."""
+    settings.SECOND_FACTOR_ENFORCED = False
+
+
+@pytest.fixture
+def second_factor_enforced(settings):
+    """As in production: superusers, the secretariat and chief negotiators must pass it."""
+    settings.SECOND_FACTOR_ENFORCED = True
+
+
 @pytest.fixture
 def seed(db) -> Agreement:
     """The Cambodia–China FTA as the fixtures describe it."""

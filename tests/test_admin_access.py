@@ -20,6 +20,7 @@ from django.contrib.auth.models import Group, Permission
 from django.test import RequestFactory
 from django.urls import reverse
 from django.utils import timezone
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from accounts.models import User
 from audit.models import AuditEntry
@@ -100,6 +101,7 @@ def one_of_each(world, people):
     AccessAttempt.objects.create(**seen, failures_since_start=1)
     AccessLog.objects.create(**seen)
     AccessFailureLog.objects.create(**seen)
+    TOTPDevice.objects.create(user=world.chief, name="default", confirmed=True)
     records = {
         model: model._default_manager.order_by("pk").first() for model in admin.site._registry
     }
@@ -578,3 +580,24 @@ def test_the_migration_leaves_only_superusers_with_the_staff_flag(people, root):
     assert set(User.objects.filter(is_staff=True)) == set(User.objects.filter(is_superuser=True))
     assert not group.permissions.exists()
     assert group.user_set.filter(pk=people["former_staff"].pk).exists()
+
+
+# --- The second factor's devices ----------------------------------------------------------------
+
+
+def test_a_superuser_sees_who_has_an_authenticator_but_never_its_secret(client, people, world):
+    """A lost phone is removed here; its secret is never shown, nor one added for someone."""
+    device = TOTPDevice.objects.create(user=world.chief, name="default", confirmed=True)
+    client.force_login(people["root"])
+
+    listed = client.get(reverse(name_of(TOTPDevice, "changelist")))
+    page = client.get(reverse(name_of(TOTPDevice, "change"), args=[device.pk]))
+    config = client.get(reverse("admin:otp_totp_totpdevice_config", args=[device.pk]))
+    add = client.get(reverse(name_of(TOTPDevice, "add")))
+    removed = client.post(reverse(name_of(TOTPDevice, "delete"), args=[device.pk]), {"post": "yes"})
+
+    assert device in listed.context["cl"].result_list
+    assert page.status_code == 200
+    assert device.key not in page.text
+    assert (config.status_code, add.status_code, removed.status_code) == (403, 403, 302)
+    assert not TOTPDevice.objects.filter(pk=device.pk).exists()
