@@ -692,6 +692,7 @@ def test_a_commitment_changed_on_the_meeting_page_keeps_its_status_history(clien
                 "commitments-0-meeting": world.meeting.pk,
                 "commitments-0-text": commitment.text,
                 "commitments-0-status": "delivered",
+                "commitments-0-version": commitment.version,
             },
         ),
     )
@@ -716,6 +717,7 @@ def commitment_post(commitment, **overrides):
         "chapter": "",
         "due_on": "",
         "status": commitment.status,
+        "version": commitment.version,
         **overrides,
     }
 

@@ -13,7 +13,9 @@ The modules:
   filters, and the mixins `ScopedChoicesAdmin` and `ScopedChoicesInline`;
 - `inlines`: the inlines, some removing their rows through the services;
 - `agreements`: parties, agreements and role assignments;
-- `schedule`: rounds, meetings, deadlines and commitments.
+- `schedule`: rounds, meetings, deadlines and commitments;
+- `versions`: the records with a version column: the version a form showed travels with it,
+  and a save based on an older one is refused with both versions shown.
 
 Importing this package imports them all, so that each `@admin.register` runs.
 """
@@ -62,6 +64,12 @@ from negotiations.admin.scoping import (
     people_of,
     scoped_choices,
 )
+from negotiations.admin.versions import (
+    ShownInitialForm,
+    VersionCheckedAdmin,
+    VersionCheckedForm,
+    refuse_stale_version,
+)
 
 __all__ = [
     "AGREEMENT_PATHS",
@@ -93,11 +101,15 @@ __all__ = [
     "ScopedChoicesAdmin",
     "ScopedChoicesInline",
     "ScopedListFilter",
+    "ShownInitialForm",
+    "VersionCheckedAdmin",
+    "VersionCheckedForm",
     "adopt",
     "agreement_id_of",
     "label_naming_agreement",
     "parties_at",
     "people_managed_by",
     "people_of",
+    "refuse_stale_version",
     "scoped_choices",
 ]

@@ -8,6 +8,7 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from negotiations.admin.scoping import ScopedChoicesInline
+from negotiations.admin.versions import VersionCheckedForm
 from negotiations.models import Commitment, Delegation, NegotiationRound, RoleAssignment
 from negotiations.services import remove_delegation, remove_role
 
@@ -89,6 +90,10 @@ class NegotiationRoundInline(ScopedChoicesInline, admin.TabularInline):
 
 
 class CommitmentInline(ScopedChoicesInline, admin.TabularInline):
+    """The commitments made at a meeting: each row carries the version it showed, and is
+    saved by the commitment services (see `MeetingAdmin.save_formset`)."""
+
     model = Commitment
+    form = VersionCheckedForm
     extra = 0
-    fields = ["party", "text", "owner", "chapter", "due_on", "status"]
+    fields = ["party", "text", "owner", "chapter", "due_on", "status", "version"]

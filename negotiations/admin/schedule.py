@@ -22,6 +22,7 @@ from negotiations.admin.scoping import (
     ScopedListFilter,
     adopt,
 )
+from negotiations.admin.versions import VersionCheckedAdmin, VersionCheckedForm
 from negotiations.models import Commitment, Deadline, Meeting, NegotiationRound
 from negotiations.services import (
     create_commitment,
@@ -152,9 +153,14 @@ def _save_commitments(request, formset) -> None:
             record_delete(instance=commitment, actor=request.user)
             commitment.delete()
             formset.deleted_objects.append(commitment)
-        elif form.has_changed():
+        elif set(form.changed_data) - {"version"}:
             fields = {name: getattr(commitment, name) for name in COMMITMENT_FIELDS}
-            saved = update_commitment(commitment=commitment, by=request.user, **fields)
+            saved = update_commitment(
+                commitment=commitment,
+                by=request.user,
+                expected_version=form.cleaned_data["version"],
+                **fields,
+            )
             formset.changed_objects.append((saved, form.changed_data))
     for form in formset.extra_forms:
         if form in deleted or not form.has_changed():
@@ -166,7 +172,7 @@ def _save_commitments(request, formset) -> None:
 
 
 @admin.register(Meeting)
-class MeetingAdmin(ScopedChoicesAdmin, AuditedAdminMixin, admin.ModelAdmin):
+class MeetingAdmin(VersionCheckedAdmin, ScopedChoicesAdmin, AuditedAdminMixin, admin.ModelAdmin):
     agreement_path = "agreement"
     fixed_after_creation = ["agreement"]
     form = MeetingAdminForm
@@ -243,14 +249,21 @@ class DeadlineAdmin(ScopedChoicesAdmin, AuditedAdminMixin, admin.ModelAdmin):
 
 
 @admin.register(Commitment)
-class CommitmentAdmin(ScopedChoicesAdmin, AuditedAdminMixin, admin.ModelAdmin):
+class CommitmentAdmin(VersionCheckedAdmin, ScopedChoicesAdmin, AuditedAdminMixin, admin.ModelAdmin):
     agreement_path = "meeting__agreement"
-    fixed_after_creation = ["meeting"]
+    # The commitment services never move one to another meeting, nor write its source.
+    fixed_after_creation = ["meeting", "source"]
+    form = VersionCheckedForm
     list_display = ["__str__", "meeting", "party_or_joint", "owner", "due_on", "status"]
     list_filter = ["status", ("meeting__agreement", ScopedListFilter), ("party", ScopedListFilter)]
     search_fields = ["text"]
     list_select_related = ["meeting", "party", "owner"]
-    readonly_fields = ["version"]
+    readonly_fields = ["saved_version"]
+
+    def get_fields(self, request, obj=None):
+        if obj is None:
+            return ["meeting", *COMMITMENT_FIELDS]
+        return ["meeting", *COMMITMENT_FIELDS, "source", "version", "saved_version"]
 
     @admin.display(description=_("party"))
     def party_or_joint(self, obj):
@@ -261,7 +274,14 @@ class CommitmentAdmin(ScopedChoicesAdmin, AuditedAdminMixin, admin.ModelAdmin):
         """Saved by the commitment services, which keep every status move."""
         fields = {name: getattr(obj, name) for name in COMMITMENT_FIELDS}
         if change:
-            saved = update_commitment(commitment=obj, by=request.user, **fields)
+            if not set(form.changed_data) - {"version"}:
+                return
+            saved = update_commitment(
+                commitment=obj,
+                by=request.user,
+                expected_version=form.cleaned_data["version"],
+                **fields,
+            )
         else:
             saved = create_commitment(meeting=obj.meeting, by=request.user, **fields)
         adopt(obj, saved)

@@ -147,4 +147,8 @@ class ChapterResource(SheetResource):
                 by=self.by,
             )
         else:
-            update_chapter(chapter=instance, by=self.by, **values)
+            # From the version read for this row: a page's edit in between refuses the import
+            # (which then changes nothing) rather than being overwritten.
+            update_chapter(
+                chapter=instance, by=self.by, expected_version=instance.version, **values
+            )

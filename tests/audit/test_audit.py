@@ -67,7 +67,7 @@ def test_a_status_edited_in_the_admin_goes_through_the_service(client, django_us
     client.post(
         url,
         {"working_group": world.group.pk, "title": world.chapter.title, "order": 0,
-         "status": "agreed", "status_changes-TOTAL_FORMS": 0,
+         "status": "agreed", "version": 1, "status_changes-TOTAL_FORMS": 0,
          "status_changes-INITIAL_FORMS": 0},
     )  # fmt: skip
     chapter = Chapter.objects.get(pk=world.chapter.pk)
