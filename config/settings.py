@@ -234,9 +234,11 @@ MAILERS = {
 }
 DEFAULT_FROM_EMAIL = env.str("DEFAULT_FROM_EMAIL", default="FTA Tracker <tracker@localhost>")
 SERVER_EMAIL = DEFAULT_FROM_EMAIL
-# Reminders. A claim on one reminder outlasts one SMTP exchange (see SMTP_TIMEOUT); failed sends
-# are retried after REMINDERS_RETRY_SECONDS, doubling, until REMINDERS_MAX_ATTEMPTS; reminders
-# about a date (deadlines, due dates) go out at REMINDERS_LOCAL_HOUR in each person's zone.
+# Reminders. A claim on one reminder outlasts one SMTP exchange (see SMTP_TIMEOUT); sends the
+# mail server puts off are retried after REMINDERS_RETRY_SECONDS, doubling (at most half an
+# hour), until what the reminder is about has passed; an unforeseen error, or a sender stopping
+# while it holds the claim, counts towards REMINDERS_MAX_ATTEMPTS; reminders about a date
+# (deadlines, due dates) go out at REMINDERS_LOCAL_HOUR in each person's zone.
 REMINDERS_CLAIM_LEASE_SECONDS = env.int("REMINDERS_CLAIM_LEASE_SECONDS", default=300)
 REMINDERS_RETRY_SECONDS = env.int("REMINDERS_RETRY_SECONDS", default=60)
 REMINDERS_MAX_ATTEMPTS = env.int("REMINDERS_MAX_ATTEMPTS", default=8)

@@ -31,6 +31,9 @@ class ReminderStatus(models.TextChoices):
     PENDING = "pending", _("Pending")
     SENDING = "sending", _("Being sent")
     SENT = "sent", _("Sent")
+    # The whole message reached the mail server, whose reply never came: it may have been
+    # delivered, so it is not sent again unless a person asks.
+    UNCONFIRMED = "unconfirmed", _("Sent, unconfirmed")
     FAILED = "failed", _("Failed")
     SKIPPED = "skipped", _("Not sent")
 
@@ -54,5 +57,9 @@ NOTICE_KIND = {
 # And the kind whose schedule (and revision) each notice is about.
 NOTICE_OF = {notice: kind for kind, notice in NOTICE_KIND.items()}
 
-# The statuses the secretariat is shown and may send again; "unconfirmed" will join them.
-NEEDS_ATTENTION_STATUSES = (ReminderStatus.FAILED, ReminderStatus.SKIPPED)
+# The statuses the secretariat is shown and may send again.
+NEEDS_ATTENTION_STATUSES = (
+    ReminderStatus.FAILED,
+    ReminderStatus.UNCONFIRMED,
+    ReminderStatus.SKIPPED,
+)

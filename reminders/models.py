@@ -127,7 +127,8 @@ class Reminder(models.Model):
 
     The ledger: a row exists once per (target as scheduled, recipient, lead time), whatever
     runs the scan and however often; it is claimed by a conditional update before sending and
-    marked sent after the mail server accepted it.
+    marked sent after the mail server accepted it (or "sent, unconfirmed" when the connection
+    was lost after the whole message went and before the server's reply).
     """
 
     agreement = models.ForeignKey(
@@ -154,7 +155,7 @@ class Reminder(models.Model):
     digest = models.BooleanField(_("in the daily digest"), default=False)
     status = models.CharField(
         _("status"),
-        max_length=10,
+        max_length=12,
         choices=ReminderStatus.choices,
         default=ReminderStatus.PENDING,
     )
@@ -162,6 +163,11 @@ class Reminder(models.Model):
     claimed_at = models.DateTimeField(_("claimed at"), null=True, blank=True)
     claim_token = models.UUIDField(_("claim"), null=True, blank=True, editable=False)
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    # When the current claim began handing the message's data to the mail server: from then on
+    # a sender that stops leaves the outcome unknown, and the reminder is not sent again blindly.
+    handed_at = models.DateTimeField(_("handed to the mail server at"), null=True, blank=True)
+    # How often a sender stopped (killed, say) while holding the claim, before handing it over.
+    interruptions = models.PositiveSmallIntegerField(_("interrupted sends"), default=0)
     next_attempt_at = models.DateTimeField(_("next attempt at"), null=True, blank=True)
     sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
     note = models.TextField(_("note"), blank=True)

@@ -3,6 +3,7 @@
 import datetime as dt
 import hashlib
 import json
+from collections import defaultdict
 from dataclasses import dataclass
 
 from django.conf import settings
@@ -10,12 +11,12 @@ from django.contrib.auth import get_user_model
 from django.db.models import QuerySet
 
 from negotiations.choices import OPEN_COMMITMENT_STATUSES, MeetingKind, Role
-from negotiations.models import Commitment, Deadline, Meeting
+from negotiations.models import Commitment, Deadline, Meeting, RoleAssignment
 from reminders.choices import NOTICE_OF, PREFERENCE_FIELD, ReminderKind
 from reminders.models import LeadTimes, Preference, TargetRevision, default_deadline_lead_days
 from reminders.models import default_meeting_lead_days as _default_meeting_days
 from workinggroups.choices import UNRESOLVED_POINT_STATES, ContestedPointState
-from workinggroups.models import ContestedPoint
+from workinggroups.models import ContestedPoint, Membership
 
 # Meetings of these kinds concern the chief negotiators and officials, not one group.
 LEADERSHIP_MEETINGS = (MeetingKind.ROUND_PLENARY, MeetingKind.LEADERS)
@@ -91,6 +92,67 @@ def recipients(kind: str, target) -> QuerySet:
     if kind == ReminderKind.ESCALATION:
         return escalation_recipients(target)
     return owner_recipients(target)
+
+
+def _role_holders(agreement_ids, roles) -> dict[int, set[int]]:
+    found = defaultdict(set)
+    rows = RoleAssignment.objects.filter(agreement_id__in=agreement_ids, role__in=roles)
+    for agreement_id, user_id in rows.values_list("agreement_id", "user_id"):
+        found[agreement_id].add(user_id)
+    return found
+
+
+def recipients_of(kind: str, targets) -> dict[int, list]:
+    """{target id: the people it concerns} for many targets of one kind, as `recipients`
+    gives them for one: three queries at most, whatever the number of targets."""
+    kind = NOTICE_OF.get(kind, kind)
+    targets = list(targets)
+    wanted = defaultdict(set)
+    if kind == ReminderKind.MEETING:
+        leading = [t for t in targets if t.kind in LEADERSHIP_MEETINGS]
+        if leading:
+            holders = _role_holders({t.agreement_id for t in leading}, LEADERSHIP_ROLES)
+            for target in leading:
+                wanted[target.pk] |= holders[target.agreement_id]
+        grouped = [t.pk for t in targets if t.kind not in LEADERSHIP_MEETINGS]
+        if grouped:
+            rows = Membership.objects.filter(working_group__meetings__in=grouped).values_list(
+                "working_group__meetings", "user_id"
+            )
+            for meeting_id, user_id in rows:
+                wanted[meeting_id].add(user_id)
+    elif kind == ReminderKind.DEADLINE:
+        by_group = [t for t in targets if t.working_group_id]
+        if by_group:
+            members = defaultdict(set)
+            rows = Membership.objects.filter(
+                working_group_id__in={t.working_group_id for t in by_group}
+            ).values_list("working_group_id", "user_id")
+            for group_id, user_id in rows:
+                members[group_id].add(user_id)
+            for target in by_group:
+                wanted[target.pk] |= members[target.working_group_id]
+        chiefs_only = [t for t in targets if not t.working_group_id]
+        if chiefs_only:
+            holders = _role_holders({t.agreement_id for t in chiefs_only}, [Role.CHIEF_NEGOTIATOR])
+            for target in chiefs_only:
+                wanted[target.pk] |= holders[target.agreement_id]
+    elif kind == ReminderKind.ESCALATION:
+        holders = _role_holders(
+            {t.chapter.working_group.agreement_id for t in targets}, [Role.CHIEF_NEGOTIATOR]
+        )
+        for target in targets:
+            wanted[target.pk] |= holders[target.chapter.working_group.agreement_id]
+    else:
+        for target in targets:
+            if target.owner_id:
+                wanted[target.pk].add(target.owner_id)
+    ids = set().union(*wanted.values()) if wanted else set()
+    people = {person.pk: person for person in _people().filter(pk__in=ids)} if ids else {}
+    return {
+        target.pk: [people[pk] for pk in sorted(wanted[target.pk]) if pk in people]
+        for target in targets
+    }
 
 
 def agreement_id_of(kind: str, target) -> int:
@@ -340,9 +402,14 @@ def due_reminders(now: dt.datetime):
     """Every reminder that should exist at `now`, with the people it goes to."""
     targets = list(candidate_targets(now))
     leads = lead_times({agreement_id_of(kind, target) for kind, target in targets})
+    by_kind = defaultdict(list)
+    for kind, target in targets:
+        by_kind[kind].append(target)
+    # The people of all the targets of a kind at once: the scan's cost does not grow with them.
+    people = {kind: recipients_of(kind, found) for kind, found in by_kind.items()}
     for kind, target in targets:
         agreement_id = agreement_id_of(kind, target)
-        for recipient in recipients(kind, target):
+        for recipient in people[kind][target.pk]:
             found = latest_due_offset(kind, target, leads[agreement_id], recipient, now)
             if found is None:
                 continue

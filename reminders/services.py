@@ -1,29 +1,43 @@
 """Writes: the scan that fills the ledger, and the sending that empties it, exactly once.
 
 A reminder goes through the ledger (`Reminder`) as: created once by the scan (a unique
-constraint per target as scheduled, recipient and lead time), claimed by a conditional update
-(pending, or a claim older than the lease), sent over the batch's one SMTP connection, and
-marked sent with the claim it was sent under. A failure releases the claim with a later
-attempt time; after REMINDERS_MAX_ATTEMPTS it is marked failed for the secretariat to see.
+constraint per target as scheduled, recipient and lead time), claimed by a conditional update,
+sent over the batch's one SMTP connection, and marked sent with the claim it was sent under.
+
+What may go wrong, and what becomes of the reminder:
+- the server refuses for now (4xx, or the connection fails before the message's data has all
+  gone): retried with back-off for as long as it is of use (until the meeting starts, the
+  deadline's day ends, a digest's day ends), then failed ("missed");
+- the server refuses for good (5xx), or the email cannot be made: failed, with the reason;
+- the connection is lost after the whole message went and before the server's reply: it may
+  have arrived (RFC 1047), so "sent, unconfirmed", never sent again unless a person asks;
+- the sender stops (killed) holding the claim: once the lease has run out, sent again if it
+  had not begun handing the message over, "sent, unconfirmed" if it had, failed after
+  REMINDERS_MAX_ATTEMPTS such stops;
+- the database goes away: the marks are retried on fresh connections, and the batch is
+  handed back to be run again at once, under the same claim.
+Failed and unconfirmed reminders are listed for the secretariat, who may send them again.
 """
 
 import contextlib
 import datetime as dt
 import logging
 import smtplib
+import time
 import uuid
 from collections import defaultdict
 from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.core import mail
-from django.db import transaction
+from django.db import InterfaceError, OperationalError, transaction
+from django.db import connection as db_connection
 from django.db.models import F, Prefetch, Q
 from django.utils import timezone
 
 from audit.services import record_save, snapshot
 from negotiations.models import Delegation
-from reminders import selectors
+from reminders import delivery, selectors
 from reminders.choices import (
     NEEDS_ATTENTION_STATUSES,
     NOTICE_KIND,
@@ -41,6 +55,10 @@ logger = logging.getLogger(__name__)
 # ---------------------------------------------------------------------------------------------
 # The scan
 # ---------------------------------------------------------------------------------------------
+# New ledger rows are written this many to a statement.
+INSERT_BATCH = 500
+
+
 def _lease() -> dt.timedelta:
     return dt.timedelta(seconds=settings.REMINDERS_CLAIM_LEASE_SECONDS)
 
@@ -219,14 +237,17 @@ def materialise(*, now: dt.datetime) -> int:
         )
     ledger = Reminder.objects.filter(
         kind__in={r.kind for r in rows}, target_id__in={r.target_id for r in rows}
-    ).values_list("kind", "target_id", "revision", "recipient_id", "offset_days", "status")
+    ).values_list("pk", "kind", "target_id", "revision", "recipient_id", "offset_days", "status")
     existing, sent_before = set(), set()
-    for kind, target_id, revision, recipient_id, offset_days, status in ledger:
+    pending = defaultdict(list)
+    for pk, kind, target_id, revision, recipient_id, offset_days, status in ledger:
         existing.add((kind, target_id, revision, recipient_id, offset_days))
         # A lead time already sent before the target moved is not sent again: the next one,
         # at the new time, tells of the move.
         if status == ReminderStatus.SENT:
             sent_before.add((kind, target_id, recipient_id, offset_days))
+        elif status == ReminderStatus.PENDING:
+            pending[(kind, target_id, recipient_id)].append((pk, revision, offset_days))
     new = [
         r
         for r in rows
@@ -234,38 +255,69 @@ def materialise(*, now: dt.datetime) -> int:
         and (r.kind, r.target_id, r.recipient_id, r.offset_days) not in sent_before
     ]
     # Another scan may insert the same rows meanwhile: the constraint keeps one of each.
-    Reminder.objects.bulk_create(new, ignore_conflicts=True)
+    Reminder.objects.bulk_create(new, ignore_conflicts=True, batch_size=INSERT_BATCH)
     # What the new rows replace: an earlier lead time, or the target as it was before a move;
-    # one update for all the recipients of a target's new lead time.
-    replacing = defaultdict(list)
-    for r in new:
-        replacing[(r.kind, r.target_id, r.revision, r.offset_days)].append(r.recipient_id)
-    for (kind, target_id, revision, offset_days), recipient_ids in replacing.items():
-        Reminder.objects.filter(
-            kind=kind,
-            target_id=target_id,
-            recipient_id__in=recipient_ids,
-            status=ReminderStatus.PENDING,
-        ).filter(
-            Q(revision__lt=revision) | Q(revision=revision, offset_days__gt=offset_days)
-        ).update(status=ReminderStatus.SKIPPED, note="superseded")
+    # one update for all of them, however many.
+    superseded = [
+        pk
+        for r in new
+        for pk, revision, offset_days in pending[(r.kind, r.target_id, r.recipient_id)]
+        if revision < r.revision or (revision == r.revision and offset_days > r.offset_days)
+    ]
+    if superseded:
+        Reminder.objects.filter(pk__in=superseded, status=ReminderStatus.PENDING).update(
+            status=ReminderStatus.SKIPPED, note="superseded"
+        )
     return len(new)
 
 
-def _ready(now: dt.datetime):
-    """Rows that may be sent now: pending and due, or claimed by a sender that vanished."""
-    return Reminder.objects.filter(
-        Q(
-            status=ReminderStatus.PENDING,
-            send_after__lte=now,
-        )
-        & (Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now))
-        | Q(status=ReminderStatus.SENDING, claimed_at__lt=now - _lease())
+def _ready_q(now: dt.datetime) -> Q:
+    """Rows that may be sent now: pending and due (and past their back-off, if any)."""
+    return Q(status=ReminderStatus.PENDING, send_after__lte=now) & (
+        Q(next_attempt_at__isnull=True) | Q(next_attempt_at__lte=now)
     )
+
+
+def _ready(now: dt.datetime):
+    return Reminder.objects.filter(_ready_q(now))
+
+
+def recover(*, now: dt.datetime) -> dict[str, int]:
+    """Settle the claims of senders that stopped (killed, say) and let their lease run out.
+
+    One that had begun handing its message to the mail server may have delivered it: marked
+    unconfirmed, for a person to send again. One that had not is sent again, unless senders
+    stopped while holding it REMINDERS_MAX_ATTEMPTS times: then it fails, visibly.
+    """
+    expired = Reminder.objects.filter(status=ReminderStatus.SENDING, claimed_at__lt=now - _lease())
+    unconfirmed = expired.filter(handed_at__isnull=False).update(
+        status=ReminderStatus.UNCONFIRMED,
+        queued_at=None,
+        note="the sender stopped after handing it to the mail server: it may have arrived",
+    )
+    limit = settings.REMINDERS_MAX_ATTEMPTS
+    failed = expired.filter(handed_at__isnull=True, interruptions__gte=limit - 1).update(
+        status=ReminderStatus.FAILED,
+        interruptions=F("interruptions") + 1,
+        queued_at=None,
+        note=f"the sender stopped while sending it, {limit} times",
+    )
+    again = expired.filter(handed_at__isnull=True).update(
+        status=ReminderStatus.PENDING,
+        interruptions=F("interruptions") + 1,
+        queued_at=None,
+        next_attempt_at=None,
+    )
+    if unconfirmed or failed:
+        logger.error(
+            "Reminders whose sender stopped: %d unconfirmed, %d failed", unconfirmed, failed
+        )
+    return {"unconfirmed": unconfirmed, "failed": failed, "again": again}
 
 
 def dispatch(*, now: dt.datetime) -> list[list[int]]:
     """Batches of ready reminder ids, a recipient's digest kept in one batch."""
+    recover(now=now)
     ready = list(
         _ready(now)
         .filter(Q(queued_at__isnull=True) | Q(queued_at__lt=now - _lease()))
@@ -308,36 +360,73 @@ def scan(*, now: dt.datetime | None = None) -> list[list[int]]:
 # ---------------------------------------------------------------------------------------------
 # Sending
 # ---------------------------------------------------------------------------------------------
+# How often the mark that follows the mail server's answer is tried, on a fresh database
+# connection each time, and how long is waited before the first retry (doubling).
+MARK_TRIES = 5
+MARK_FIRST_WAIT = 0.25
+
+
 @dataclass
 class Outcome:
     sent: list[int] = field(default_factory=list)
     skipped: list[int] = field(default_factory=list)
     failed: list[int] = field(default_factory=list)
+    unconfirmed: list[int] = field(default_factory=list)
     retry: list[int] = field(default_factory=list)
     retry_in: float = 0
 
 
-class _TemporaryFailure(Exception):
-    pass
+class Interrupted(Exception):
+    """The database went away in the middle of a batch: hand back what was not sent, and
+    what the mail server accepted but could not be marked, to be done again at once."""
+
+    def __init__(self, unsent: list[int], accepted: list[int]):
+        super().__init__(f"{len(unsent)} not sent, {len(accepted)} accepted but not marked")
+        self.unsent = unsent
+        self.accepted = accepted
 
 
-class _PermanentFailure(Exception):
-    pass
+# What ends a database connection, as against what is wrong with a statement.
+_CONNECTION_ERRORS = (OperationalError, InterfaceError)
 
 
-def _claim(pk: int, now: dt.datetime) -> uuid.UUID | None:
-    token = uuid.uuid4()
+def _fresh_connection():
+    if not db_connection.in_atomic_block:
+        db_connection.close()  # the next query opens a new one
+
+
+def _persist(write, what: str):
+    """Run `write` (one conditional update), on a fresh connection after each failure."""
+    wait = MARK_FIRST_WAIT
+    for attempt in range(1, MARK_TRIES + 1):
+        try:
+            return write()
+        except _CONNECTION_ERRORS as error:
+            if attempt == MARK_TRIES:
+                raise
+            logger.warning("Reminders: %s failed (%s); trying again", what, error)
+            _fresh_connection()
+            time.sleep(wait)
+            wait *= 2
+    return None  # pragma: no cover
+
+
+def _claim(pk: int, now: dt.datetime, token: uuid.UUID) -> bool:
+    """Claim one reminder for this batch: a ready one, or one this batch (an earlier run of
+    it, handed back after a database error or redelivered) claimed and did not hand over."""
+    ours = Q(status=ReminderStatus.SENDING, claim_token=token, handed_at__isnull=True)
     claimed = (
-        _ready(now)
-        .filter(pk=pk)
+        Reminder.objects.filter(pk=pk)
+        .filter(_ready_q(now) | ours)
         .update(
             status=ReminderStatus.SENDING,
             claimed_at=now,
             claim_token=token,
+            handed_at=None,
             attempts=F("attempts") + 1,
         )
     )
-    return token if claimed else None
+    return bool(claimed)
 
 
 def _why_not(
@@ -369,6 +458,32 @@ def _why_not(
     if reminder.recipient_id not in concerned[key]:
         return "no longer concerned"
     return ""
+
+
+def retry_until(reminder: Reminder, target) -> dt.datetime:
+    """Until when a reminder that could not be sent is worth trying again: the start of the
+    meeting it is about, the end (in the recipient's zone) of the day a deadline is due, the
+    next follow-up of an overdue point; and a digest, until its day is over."""
+    kind = reminder.kind
+    zone = reminder.recipient.zone
+    ends = []
+    if target is not None and kind in (ReminderKind.MEETING, ReminderKind.MEETING_CHANGE):
+        ends.append(target.starts_at)
+    elif target is not None and kind == ReminderKind.DEADLINE_CHANGE:
+        ends.append(selectors.local_moment(target.due_on + dt.timedelta(days=1), zone, 0))
+    elif kind == ReminderKind.DEADLINE and reminder.offset_days >= 0:
+        due_on = reminder.target_at.date()
+        ends.append(selectors.local_moment(due_on + dt.timedelta(days=1), zone, 0))
+    elif kind == ReminderKind.DEADLINE:
+        ends.append(reminder.due_at + selectors.OVERDUE_CATCH_UP)
+    elif kind == ReminderKind.ESCALATION:
+        ends.append(reminder.due_at + selectors.ESCALATION_CATCH_UP)
+    else:
+        ends.append(reminder.due_at + dt.timedelta(days=selectors.FOLLOW_UP_DAYS))
+    if reminder.digest:
+        day = reminder.send_after.astimezone(zone).date()
+        ends.append(selectors.local_moment(day + dt.timedelta(days=1), zone, 0))
+    return min(ends)
 
 
 def _targets(reminders) -> dict:
@@ -412,37 +527,60 @@ def _backoff(attempts: int) -> dt.timedelta:
     return dt.timedelta(seconds=min(seconds, 30 * 60))
 
 
-def _release(claims, error: str, now: dt.datetime, *, permanent: bool, outcome: Outcome):
-    for reminder, token in claims:
+# How a failure counts: the server refused for good (or the message cannot be made), the
+# server put it off (retried while still useful), or something unforeseen went wrong with
+# this one message (retried up to REMINDERS_MAX_ATTEMPTS).
+PERMANENT, TEMPORARY, UNFORESEEN = "permanent", "temporary", "unforeseen"
+
+
+def _release(claims, error, now, token, *, how: str, targets: dict, outcome: Outcome):
+    for reminder in claims:
         attempts = reminder.attempts
-        gives_up = permanent or attempts >= settings.REMINDERS_MAX_ATTEMPTS
-        Reminder.objects.filter(pk=reminder.pk, claim_token=token).update(
-            status=ReminderStatus.FAILED if gives_up else ReminderStatus.PENDING,
-            next_attempt_at=None if gives_up else now + _backoff(attempts),
-            queued_at=None,  # the next scan after the back-off may queue it again
-            note=error[:2000],
-        )
+        wait = _backoff(attempts)
+        note = error
+        if how == PERMANENT:
+            gives_up = True
+        elif how == UNFORESEEN:
+            gives_up = attempts >= settings.REMINDERS_MAX_ATTEMPTS
+        else:
+            target = targets.get((reminder.kind, reminder.target_id))
+            gives_up = now + wait >= retry_until(reminder, target)
+            if gives_up:
+                note = f"missed: still not sent when it stopped being useful ({error})"
+
+        def write(reminder=reminder, gives_up=gives_up, note=note, wait=wait):
+            return Reminder.objects.filter(
+                pk=reminder.pk, claim_token=token, status=ReminderStatus.SENDING
+            ).update(
+                status=ReminderStatus.FAILED if gives_up else ReminderStatus.PENDING,
+                next_attempt_at=None if gives_up else now + wait,
+                queued_at=None,  # the next scan after the back-off may queue it again
+                handed_at=None,
+                note=note[:2000],
+            )
+
+        _persist(write, "releasing a reminder")
         if gives_up:
-            logger.error("Reminder %s failed for good: %s", reminder.pk, error)
+            logger.error("Reminder %s failed for good: %s", reminder.pk, note)
             outcome.failed.append(reminder.pk)
         else:
             outcome.retry.append(reminder.pk)
-            wait = _backoff(attempts).total_seconds()
-            outcome.retry_in = min(outcome.retry_in or wait, wait)
+            seconds = wait.total_seconds()
+            outcome.retry_in = min(outcome.retry_in or seconds, seconds)
 
 
-def _send(connection, message):
-    try:
-        connection.send_messages([message])
-    except smtplib.SMTPRecipientsRefused as error:
-        codes = [code for code, _ in error.recipients.values()]
-        exc = _PermanentFailure if codes and min(codes) >= 500 else _TemporaryFailure
-        raise exc(f"recipient refused: {error.recipients}") from error
-    except smtplib.SMTPResponseException as error:
-        exc = _PermanentFailure if error.smtp_code >= 500 else _TemporaryFailure
-        raise exc(f"{error.smtp_code} {error.smtp_error!r}") from error
-    except (smtplib.SMTPException, OSError) as error:
-        raise _TemporaryFailure(f"{type(error).__name__}: {error}") from error
+def _mark(pks, token, status: str, note: str = "") -> int:
+    """Record the mail server's acceptance (or its silence) under this claim."""
+    fields = {"status": status, "note": note[:2000]}
+    if status == ReminderStatus.SENT:
+        fields["sent_at"] = timezone.now()
+
+    def write():
+        return Reminder.objects.filter(
+            pk__in=pks, claim_token=token, status=ReminderStatus.SENDING
+        ).update(**fields)
+
+    return _persist(write, f"marking reminders {status}")
 
 
 class _Connection:
@@ -458,7 +596,7 @@ class _Connection:
                 self.backend.open()
             except (smtplib.SMTPException, OSError) as error:
                 self.backend = None
-                raise _TemporaryFailure(f"{type(error).__name__}: {error}") from error
+                raise delivery.NotSent(f"{type(error).__name__}: {error}") from error
         return self.backend
 
     def drop(self):
@@ -468,15 +606,8 @@ class _Connection:
             self.backend = None
 
 
-def send_reminders(*, reminder_ids: list[int], now: dt.datetime | None = None) -> Outcome:
-    """Send these reminders, each at most once; safe to call twice, concurrently or not."""
-    outcome = Outcome()
-    rows = {
-        r.pk: r for r in Reminder.objects.filter(pk__in=reminder_ids).select_related("recipient")
-    }
-    targets = _targets(rows.values())
-    prefs = selectors.preferences({r.recipient_id for r in rows.values()})
-    # Each message is one reminder, or a recipient's digest: a list of reminders.
+def _group(reminder_ids, rows) -> list[list[Reminder]]:
+    """Each message is one reminder, or a recipient's digest: a list of reminders."""
     messages = []
     digests = defaultdict(list)
     for pk in reminder_ids:
@@ -487,80 +618,199 @@ def send_reminders(*, reminder_ids: list[int], now: dt.datetime | None = None) -
         else:
             messages.append([rows[pk]])
     messages.extend(digests.values())
+    return messages
 
-    concerned = {}
+
+def send_reminders(
+    *,
+    reminder_ids: list[int],
+    now: dt.datetime | None = None,
+    claim: uuid.UUID | str | None = None,
+    accepted: list[int] = (),
+) -> Outcome:
+    """Send these reminders, each at most once; safe to call twice, concurrently or not.
+
+    `claim` names this batch's claims, the same each time the batch is run again (after a
+    database error, or when its task is delivered again); `accepted` are reminders an earlier
+    run saw the mail server accept and could not mark sent. Raises Interrupted when the
+    database goes away mid-batch: what it holds is what to run again, at once.
+    """
+    token = uuid.UUID(str(claim)) if claim else uuid.uuid4()
+    outcome = Outcome()
+    accepted = list(accepted)
+    if accepted:
+        try:
+            _mark(accepted, token, ReminderStatus.SENT)
+        except _CONNECTION_ERRORS as error:
+            raise Interrupted(list(reminder_ids), accepted) from error
+        outcome.sent.extend(accepted)
+        accepted = []
+    done = set()
     connection = _Connection()
     try:
+        rows = {
+            r.pk: r
+            for r in Reminder.objects.filter(pk__in=reminder_ids).select_related("recipient")
+        }
+        targets = _targets(rows.values())
+        prefs = selectors.preferences({r.recipient_id for r in rows.values()})
+        messages = _group(reminder_ids, rows)
+        done.update(pk for pk in reminder_ids if pk not in rows)
+        concerned = {}
         for position, group in enumerate(messages):
-            moment = now or timezone.now()
-            claims = []
-            for reminder in group:
-                token = _claim(reminder.pk, moment)
-                if token is None:
-                    continue  # sent, being sent by someone else, or not due
-                reminder.attempts += 1
-                target = targets.get((reminder.kind, reminder.target_id))
-                reason = _why_not(reminder, target, prefs[reminder.recipient_id], moment, concerned)
-                if reason:
-                    Reminder.objects.filter(pk=reminder.pk, claim_token=token).update(
-                        status=ReminderStatus.SKIPPED, note=reason
-                    )
-                    outcome.skipped.append(reminder.pk)
-                else:
-                    claims.append((reminder, token))
-            if not claims:
-                continue  # nothing left to say: no empty email
-            try:
-                message = build_message(
-                    recipient=group[0].recipient,
-                    items=[(r, targets[(r.kind, r.target_id)]) for r, _ in claims],
-                    now=moment,
-                )
-                message.message()  # the headers are checked here, not halfway through sending
-            except Exception as error:
-                # One record that cannot make an email (a line break in a title, say) fails
-                # visibly, with its reason; the rest of the batch goes on.
-                logger.exception("Reminder message could not be built")
-                reason = f"could not build the email: {type(error).__name__}: {error}"
-                _release(claims, reason, moment, permanent=True, outcome=outcome)
-                continue
-            try:
-                _send(connection.get(), message)
-            except _PermanentFailure as error:
-                _release(claims, str(error), moment, permanent=True, outcome=outcome)
-                continue
-            except _TemporaryFailure as error:
-                # The server is unwell: stop here, and try this and the rest again later.
-                connection.drop()
-                _release(claims, str(error), moment, permanent=False, outcome=outcome)
+            stop = _send_one(
+                group, token, now, targets, prefs, concerned, connection, outcome, accepted
+            )
+            done.update(r.pk for r in group)
+            if stop:
+                # The server is unwell: try this and the rest again later.
                 rest = [r.pk for later in messages[position + 1 :] for r in later]
                 Reminder.objects.filter(pk__in=rest).update(queued_at=None)
                 outcome.retry.extend(rest)
                 outcome.retry_in = outcome.retry_in or _backoff(1).total_seconds()
                 break
-            # The window: a crash here, after the server accepted the message and before this
-            # update commits, leaves the claim to expire and the reminder to be sent again.
-            sent_at = timezone.now()
-            for reminder, token in claims:
-                marked = Reminder.objects.filter(
-                    pk=reminder.pk, claim_token=token, status=ReminderStatus.SENDING
-                ).update(status=ReminderStatus.SENT, sent_at=sent_at, note="")
-                if marked:
-                    outcome.sent.append(reminder.pk)
-                else:
-                    logger.warning("Reminder %s: claim lost while sending", reminder.pk)
+    except _CONNECTION_ERRORS as error:
+        logger.warning("Reminder batch interrupted by the database (%s): handed back", error)
+        unsent = [pk for pk in reminder_ids if pk not in done and pk not in accepted]
+        raise Interrupted(unsent, accepted) from error
     finally:
         connection.drop()
     return outcome
 
 
+class _ClaimLost(Exception):
+    pass
+
+
+# What `_why_not` says when a reminder's moment has passed (or "" when it has not yet).
+_TOO_LATE = ("", "meeting started", "deadline passed")
+
+
+def _send_one(group, token, now, targets, prefs, concerned, connection, outcome, accepted):
+    """Claim, check, build and send one message; True when the rest of the batch must wait.
+
+    Whatever goes wrong with this one message is recorded against its reminders alone;
+    only the database going away is raised, to hand the batch back.
+    """
+    moment = now or timezone.now()
+    claims = []
+    for reminder in group:
+        if not _claim(reminder.pk, moment, token):
+            continue  # sent, being sent by someone else, or not due
+        reminder.attempts += 1
+        target = targets.get((reminder.kind, reminder.target_id))
+        reason = _why_not(reminder, target, prefs[reminder.recipient_id], moment, concerned)
+        status = ReminderStatus.SKIPPED
+        tried = reminder.attempts > 1 and reminder.note
+        if tried and reason in _TOO_LATE and moment >= retry_until(reminder, target):
+            # Tried before and failed; now too late to be of use: missed, and shown.
+            status, reason = ReminderStatus.FAILED, f"missed ({reason}): {reminder.note}"
+        if reason:
+            Reminder.objects.filter(pk=reminder.pk, claim_token=token).update(
+                status=status, note=reason[:2000], queued_at=None
+            )
+            (outcome.failed if status == ReminderStatus.FAILED else outcome.skipped).append(
+                reminder.pk
+            )
+        else:
+            claims.append(reminder)
+    if not claims:
+        return False  # nothing left to say: no empty email
+    pks = [r.pk for r in claims]
+
+    def fail(error, how):
+        _release(claims, error, moment, token, how=how, targets=targets, outcome=outcome)
+
+    try:
+        message = build_message(
+            recipient=group[0].recipient,
+            items=[(r, targets[(r.kind, r.target_id)]) for r in claims],
+            now=moment,
+        )
+        message.message()  # the headers are checked here, not halfway through sending
+    except _CONNECTION_ERRORS:
+        raise
+    except Exception as error:
+        # One record that cannot make an email (a line break in a title, say) fails
+        # visibly, with its reason; the rest of the batch goes on.
+        logger.exception("Reminder message could not be built")
+        fail(f"could not build the email: {type(error).__name__}: {error}", PERMANENT)
+        return False
+
+    handed = []
+
+    def before_data():
+        # Conditional on this very claim: another run of the same batch (a task delivered
+        # twice) that took the reminders back meanwhile sends them, not this one.
+        marked = Reminder.objects.filter(
+            pk__in=pks, claim_token=token, claimed_at=moment, status=ReminderStatus.SENDING
+        ).update(handed_at=timezone.now())
+        if marked != len(pks):
+            raise _ClaimLost
+        handed.append(True)
+
+    try:
+        delivery.send(connection.get(), message, before_data=before_data)
+    except _CONNECTION_ERRORS:
+        connection.drop()
+        raise
+    except _ClaimLost:
+        connection.drop()  # in the middle of a transaction the server forgets when it ends
+        logger.warning("Reminders %s: claim lost before sending; left to its new holder", pks)
+        return False
+    except delivery.Unconfirmed as error:
+        connection.drop()
+        logger.warning("Reminders %s: sent, unconfirmed: %s", pks, error)
+        _mark(pks, token, ReminderStatus.UNCONFIRMED, f"sent, unconfirmed: {error}")
+        outcome.unconfirmed.extend(pks)
+        return False
+    except delivery.Unsendable as error:
+        fail(f"could not send the email: {error}", PERMANENT)
+        return False
+    except delivery.NotSent as error:
+        if error.permanent:
+            fail(str(error), PERMANENT)
+            return False
+        if error.recipient:
+            # One address put off (a full mailbox, greylisting): the others go on.
+            fail(str(error), TEMPORARY)
+            return False
+        connection.drop()
+        fail(str(error), TEMPORARY)
+        return True
+    except Exception as error:
+        # Unforeseen: the connection is in an unknown state, and the message may have gone
+        # if its data had begun to go.
+        connection.drop()
+        logger.exception("Reminders %s: sending failed", pks)
+        reason = f"{type(error).__name__}: {error}"
+        if handed:
+            _mark(pks, token, ReminderStatus.UNCONFIRMED, f"sent, unconfirmed: {reason}")
+            outcome.unconfirmed.extend(pks)
+        else:
+            fail(reason, UNFORESEEN)
+        return False
+    # Accepted. The mark is retried on fresh connections; if the database stays away, the
+    # batch is handed back with these to be marked first.
+    accepted.extend(pks)
+    marked = _mark(pks, token, ReminderStatus.SENT)
+    del accepted[-len(pks) :]
+    if marked < len(pks):
+        logger.warning("Reminders %s: claim lost while sending", pks)
+    outcome.sent.extend(pks)
+    return False
+
+
 def resend(*, reminder_ids: list[int], now: dt.datetime | None = None) -> int:
-    """Put failed (or skipped) reminders back in the queue, as the secretariat asks."""
+    """Put failed, unconfirmed (or skipped) reminders back in the queue, as the secretariat
+    asks. An unconfirmed one goes with the same Message-ID, so a repeat can be recognised."""
     now = now or timezone.now()
     return Reminder.objects.filter(pk__in=reminder_ids, status__in=NEEDS_ATTENTION_STATUSES).update(
         status=ReminderStatus.PENDING,
         attempts=0,
+        interruptions=0,
         next_attempt_at=None,
+        handed_at=None,
         queued_at=None,
         send_after=now,
         note="",

@@ -3,6 +3,7 @@ Redis (REDIS_URL, or an embedded one), Celery workers and beat as separate proce
 test database those processes can reach (PostgreSQL, or a SQLite file rather than memory)."""
 
 import asyncio
+import collections
 import email
 import email.policy
 import importlib.util
@@ -34,6 +35,17 @@ def _fast_password_hashing(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+# The ways a mail server misbehaves, one per transaction as `Sink.faults` lists them:
+ACCEPT = "accept"
+TEMPORARY = "4xx"  # refuses the message, for now, once it has it all
+PERMANENT = "5xx"  # refuses it for good
+DROP_BEFORE_REPLY = "drop before reply"  # stores it, then drops the connection unanswered
+DROP_BEFORE_DATA = "drop before data"  # drops the connection at the recipient
+SLOW = "slow"  # takes its time to answer, within the client's timeout
+HOLD_REPLY = "hold reply"  # stores it, and answers only once `release_reply` is called
+FAULTS = (TEMPORARY, PERMANENT, DROP_BEFORE_REPLY, DROP_BEFORE_DATA, SLOW)
+
+
 class Sink:
     """An aiosmtpd handler that keeps what it accepted, and misbehaves when told to."""
 
@@ -48,12 +60,23 @@ class Sink:
             self.refuse_code = "451 4.3.0 Try again later"
             self.hold_after = None  # stall MAIL FROM once this many messages arrived
             self.holding = False
+            # What each coming transaction does, in turn (then ACCEPT); and what was done.
+            self.faults = collections.deque()
+            self.applied = collections.Counter()
+            self.slow_seconds = 0.3
+            self.reply_held = False  # a HOLD_REPLY transaction is waiting
+            self.reply_released = False
+
+    def release_reply(self):
+        self.reply_released = True
 
     async def handle_MAIL(self, server, session, envelope, address, mail_options):
         while self.hold_after is not None and len(self.messages) >= self.hold_after:
             self.holding = True
             await asyncio.sleep(0.05)
         self.holding = False
+        with self.lock:
+            envelope.fault = self.faults.popleft() if self.faults else ACCEPT
         envelope.mail_from = address
         envelope.mail_options.extend(mail_options)
         return "250 OK"
@@ -63,13 +86,33 @@ class Sink:
             if self.refuse:
                 self.refuse -= 1
                 return self.refuse_code
+            if getattr(envelope, "fault", ACCEPT) == DROP_BEFORE_DATA:
+                self.applied[DROP_BEFORE_DATA] += 1
+                server.transport.abort()
+                return "421 4.3.2 Closing"  # never arrives: the connection is gone
         envelope.rcpt_tos.append(address)
         return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):
+        fault = getattr(envelope, "fault", ACCEPT)
+        with self.lock:
+            self.applied[fault] += 1
+        if fault == TEMPORARY:
+            return "451 4.3.0 Try again later"
+        if fault == PERMANENT:
+            return "554 5.6.0 Message refused"
+        if fault == SLOW:
+            await asyncio.sleep(self.slow_seconds)
         message = email.message_from_bytes(envelope.content, policy=email.policy.default)
         with self.lock:
             self.messages.append(message)
+        if fault == DROP_BEFORE_REPLY:
+            server.transport.abort()
+        if fault == HOLD_REPLY:
+            self.reply_held = True
+            while not self.reply_released:
+                await asyncio.sleep(0.05)
+            self.reply_held = False
         return "250 Message accepted for delivery"
 
     def wait_for(self, count, timeout=30.0):

@@ -327,3 +327,36 @@ def test_every_sortable_column_sorts(client, world, sort):
     response = client.get(URL, {"sort": sort, "page": "99"})
     assert response.status_code == 200
     assert response.content.decode().count('name="reminder"') == 2
+
+
+def test_an_unconfirmed_reminder_is_listed_as_such_filtered_and_sent_again_when_asked(
+    client, world
+):
+    unconfirmed = reminder(
+        world.agreement,
+        ReminderKind.MEETING,
+        world.meeting.pk,
+        status=ReminderStatus.UNCONFIRMED,
+        attempts=1,
+        note="sent, unconfirmed: no reply after the message was sent",
+        handed_at=MOMENT,
+    )
+    failed = reminder(world.agreement, ReminderKind.MEETING, world.meeting.pk, note="554 no")
+    client.force_login(world.secretariat)
+
+    page = client.get(URL).content.decode()
+    assert "Sent, unconfirmed" in page
+    assert f'value="{unconfirmed.pk}"' in page
+    assert "may have arrived" in page  # the page says what unconfirmed means
+    page = client.get(URL, {"status": ReminderStatus.UNCONFIRMED}).content.decode()
+    assert f'value="{unconfirmed.pk}"' in page
+    assert f'value="{failed.pk}"' not in page
+
+    response = client.post(URL, {"reminder": [str(unconfirmed.pk)]})
+    assert response.status_code == 302
+    unconfirmed.refresh_from_db()
+    assert (unconfirmed.status, unconfirmed.handed_at, unconfirmed.note) == (
+        ReminderStatus.PENDING,
+        None,
+        "",
+    )

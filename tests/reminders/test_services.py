@@ -313,28 +313,61 @@ def test_after_an_outage_only_the_latest_reminder_of_what_is_still_ahead_goes(ft
     assert set(Reminder.objects.values_list("offset_days", flat=True)) == {1}
 
 
-def test_a_refused_recipient_is_retried_later_then_given_up_visibly_and_resent(fta, sink, settings):
-    settings.REMINDERS_MAX_ATTEMPTS = 2
+def test_a_mail_outage_of_hours_delays_reminders_but_does_not_fail_them(fta, sink, settings):
+    settings.REMINDERS_MAX_ATTEMPTS = 8
     settings.REMINDERS_RETRY_SECONDS = 60
-    make_meeting(fta, MEETING_AT)
-    sink.refuse = 100
+    make_meeting(fta, MEETING_AT + dt.timedelta(days=2))  # three days ahead
+    sink.refuse = 1000  # every recipient put off, for five hours
 
-    run(ONE_DAY_BEFORE)
+    moment = MEETING_AT + dt.timedelta(days=1)  # its day-before moment
+    run(moment)
     assert set(Reminder.objects.values_list("status", flat=True)) == {ReminderStatus.PENDING}
-    run(ONE_DAY_BEFORE + dt.timedelta(seconds=30))  # the first one not before its back-off
+    run(moment + dt.timedelta(seconds=30))  # the first one not before its back-off
     assert sorted(Reminder.objects.values_list("attempts", flat=True)) == [1, 1]
-    run(ONE_DAY_BEFORE + dt.timedelta(minutes=5))
-    run(ONE_DAY_BEFORE + dt.timedelta(minutes=10))
-    run(ONE_DAY_BEFORE + dt.timedelta(minutes=15))
-    assert Reminder.objects.filter(status=ReminderStatus.FAILED, attempts=2).count() == 2
+    end = moment + dt.timedelta(hours=5)
+    while moment < end:
+        moment += dt.timedelta(minutes=10)
+        run(moment)
+    # Far more tries than REMINDERS_MAX_ATTEMPTS, and still waiting, not failed.
+    assert set(Reminder.objects.values_list("status", flat=True)) == {ReminderStatus.PENDING}
+    assert min(Reminder.objects.values_list("attempts", flat=True)) > 8
     assert "451" in Reminder.objects.first().note
     assert sink.messages == []
 
     sink.refuse = 0
-    later = ONE_DAY_BEFORE + dt.timedelta(minutes=16)
-    services.resend(reminder_ids=list(Reminder.objects.values_list("pk", flat=True)), now=later)
-    run(later)
+    run(moment + dt.timedelta(minutes=31))  # the longest back-off is half an hour
     assert len(sink.messages) == 2
+    assert set(Reminder.objects.values_list("status", flat=True)) == {ReminderStatus.SENT}
+
+
+def test_a_reminder_put_off_until_its_meeting_starts_is_missed_visibly_and_resent(
+    fta, sink, settings
+):
+    settings.REMINDERS_RETRY_SECONDS = 60
+    meeting = make_meeting(fta, ONE_DAY_BEFORE + dt.timedelta(hours=3))  # due as it is made
+    sink.refuse = 1000
+
+    moment = ONE_DAY_BEFORE
+    while moment < meeting.starts_at + dt.timedelta(hours=1):
+        run(moment)
+        moment += dt.timedelta(minutes=10)
+
+    # Tried until the meeting started, then failed as missed, with the server's last word.
+    assert set(Reminder.objects.values_list("status", flat=True)) == {ReminderStatus.FAILED}
+    for reminder in Reminder.objects.all():
+        assert reminder.note.startswith("missed")
+        assert "451" in reminder.note
+        assert reminder.attempts > 1
+    assert sink.messages == []
+    # Listed for the secretariat, who may send it again (too late now: not sent, and said).
+    from reminders.views import needs_attention
+
+    assert needs_attention(fta.chief).count() == 2
+    sink.refuse = 0
+    services.resend(reminder_ids=list(Reminder.objects.values_list("pk", flat=True)), now=moment)
+    run(moment)
+    assert sink.messages == []
+    assert set(Reminder.objects.values_list("note", flat=True)) == {"meeting started"}
 
 
 def test_a_permanently_refused_recipient_fails_at_once(fta, sink):

@@ -14,7 +14,9 @@ class Command(BaseCommand):
             totals.skipped += outcome.skipped
             totals.failed += outcome.failed
             totals.retry += outcome.retry
+            totals.unconfirmed += outcome.unconfirmed
         self.stdout.write(
             f"{len(totals.sent)} sent, {len(totals.skipped)} no longer needed, "
-            f"{len(totals.retry)} to retry, {len(totals.failed)} failed"
+            f"{len(totals.retry)} to retry, {len(totals.failed)} failed, "
+            f"{len(totals.unconfirmed)} sent but unconfirmed"
         )

@@ -1,0 +1,104 @@
+"""The reminder scan costs a fixed number of queries, however many targets and people."""
+
+import datetime as dt
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from negotiations.choices import MeetingKind
+from reminders import services
+from reminders.choices import ReminderKind
+from reminders.models import Reminder, TargetRevision
+from tests.factories import (
+    ChapterFactory,
+    CommitmentFactory,
+    ContestedPointFactory,
+    DeadlineFactory,
+    MeetingFactory,
+)
+from tests.reminders.conftest import make_meeting
+from workinggroups.choices import ContestedPointState
+
+pytestmark = pytest.mark.django_db
+
+UTC = dt.UTC
+NOW = dt.datetime(2026, 6, 8, 2, 0, tzinfo=UTC)
+
+
+def targets(fta, count):
+    """`count` targets of every kind with a reminder due at NOW."""
+    today = NOW.date()
+    chapter = ChapterFactory(working_group=fta.group)
+    for i in range(count):
+        meeting = make_meeting(fta, NOW + dt.timedelta(days=1, minutes=-1 - i), title=f"WG {i}")
+        MeetingFactory(
+            agreement=fta.agreement,
+            kind=MeetingKind.ROUND_PLENARY,
+            title=f"Plenary {i}",
+            starts_at=NOW + dt.timedelta(days=7, minutes=-1 - i),
+            ends_at=NOW + dt.timedelta(days=7, hours=3),
+        )
+        DeadlineFactory(
+            agreement=fta.agreement, working_group=fta.group, due_on=today + dt.timedelta(days=1)
+        )
+        DeadlineFactory(agreement=fta.agreement, due_on=today + dt.timedelta(days=1))
+        ContestedPointFactory(
+            chapter=chapter, owner=fta.sok, opened_on=dt.date(2026, 5, 1), target_date=today
+        )
+        ContestedPointFactory(
+            chapter=chapter,
+            owner=fta.li,
+            opened_on=dt.date(2026, 5, 1),
+            target_date=dt.date(2026, 12, 1),
+            state=ContestedPointState.ESCALATED,
+            escalated_at=NOW - dt.timedelta(hours=1),
+        )
+        CommitmentFactory(meeting=meeting, owner=fta.li, due_on=today)
+
+
+def scan_queries(now):
+    with CaptureQueriesContext(connection) as queries:
+        batches = services.scan(now=now)
+    return len(queries), sum(len(ids) for ids in batches)
+
+
+def test_a_scan_costs_the_same_queries_for_few_targets_and_for_many(fta, settings):
+    settings.REMINDERS_LOCAL_HOUR = 0  # date reminders due at midnight, before NOW everywhere
+    targets(fta, 2)
+    few, few_reminders = scan_queries(NOW)
+    kinds = set(Reminder.objects.values_list("kind", flat=True))
+    assert kinds == {
+        ReminderKind.MEETING,
+        ReminderKind.DEADLINE,
+        ReminderKind.CONTESTED_POINT,
+        ReminderKind.COMMITMENT,
+        ReminderKind.ESCALATION,
+    }
+
+    # From scratch again, with five times the targets.
+    Reminder.objects.all().delete()
+    TargetRevision.objects.all().delete()
+    targets(fta, 8)
+    many, many_reminders = scan_queries(NOW)
+
+    assert many_reminders == 5 * few_reminders
+    assert many == few
+    # The next scan finds nothing new, at the same cost or less.
+    again, queued = scan_queries(NOW + dt.timedelta(minutes=1))
+    assert queued == 0
+    assert again <= few
+
+
+def test_a_new_lead_time_supersedes_the_pending_earlier_ones_in_one_statement(fta, sink):
+    from reminders.choices import ReminderStatus
+
+    meetings = [make_meeting(fta, NOW + dt.timedelta(days=7, hours=1, minutes=i)) for i in range(3)]
+    services.scan(now=NOW + dt.timedelta(hours=2))  # the 7-day reminders, not sent here
+    assert Reminder.objects.filter(status=ReminderStatus.PENDING, offset_days=7).count() == 6
+    with CaptureQueriesContext(connection) as queries:
+        services.materialise(now=meetings[0].starts_at - dt.timedelta(hours=23))
+    updates = [q["sql"] for q in queries if q["sql"].startswith("UPDATE")]
+    assert len(updates) == 1
+    assert Reminder.objects.filter(status=ReminderStatus.SKIPPED, note="superseded").count() == 6
+    assert Reminder.objects.filter(status=ReminderStatus.PENDING, offset_days=1).count() == 6
