@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "reminders",
     "secretariat",
     "benchmarks",
+    "api",
 ]
 
 MIDDLEWARE = [
@@ -343,7 +344,63 @@ PASSWORD_RESET_ACCOUNT_LIMIT = env.int("PASSWORD_RESET_ACCOUNT_LIMIT", default=3
 
 
 # --- API (api/) --------------------------------------------------------------------------------
-# (settings of Django REST framework and drf-spectacular go here)
+# Tokens or the browser's session (with CSRF); nothing anonymous; every refusal a problem
+# details document (api/problems.py); lists paged by cursor; each token's requests budgeted.
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "api.authentication.ApiTokenAuthentication",
+        "api.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["api.permissions.ApiAccess"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_CONTENT_NEGOTIATION_CLASS": "api.negotiation.JsonByDefaultNegotiation",
+    "DEFAULT_PAGINATION_CLASS": "api.pagination.StableCursorPagination",
+    "DEFAULT_THROTTLE_CLASSES": ["api.throttling.PerTokenRateThrottle"],
+    "DEFAULT_THROTTLE_RATES": {"api": env.str("API_THROTTLE_RATE", default="600/minute")},
+    "DEFAULT_SCHEMA_CLASS": "api.schema.ProblemAutoSchema",
+    "EXCEPTION_HANDLER": "api.problems.problem_exception_handler",
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+    "TEST_REQUEST_DEFAULT_FORMAT": "json",
+}
+# Request budgets are counted where every worker sees them: in Redis when REDIS_URL is set.
+API_THROTTLE_CACHE = (
+    {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": REDIS_URL,
+        "KEY_PREFIX": "api-throttle",
+    }
+    if env.str("REDIS_URL", default="")
+    else None
+)
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Negotiation tracker API",
+    "DESCRIPTION": (
+        "Agreements, parties, rounds, working groups, chapters, contested points, meetings, "
+        "deadlines, commitments and the audit trail. Authenticate with a personal token "
+        "(`Authorization: Bearer <token>`, made on your profile's API tokens page). Every "
+        "change names the version it was based on; errors are RFC 9457 problem details."
+    ),
+    "VERSION": "1",
+    "OAS_VERSION": "3.1.0",
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "AgreementKindEnum": "negotiations.choices.AgreementKind",
+        "AgreementStatusEnum": "negotiations.choices.AgreementStatus",
+        "CommitmentStatusEnum": "negotiations.choices.CommitmentStatus",
+        "MeetingKindEnum": "negotiations.choices.MeetingKind",
+        "RoundModeEnum": "negotiations.choices.RoundMode",
+        "ChapterStatusEnum": "workinggroups.choices.ChapterStatus",
+        "ContestedPointStateEnum": "workinggroups.choices.ContestedPointState",
+        "AuditActionEnum": "audit.choices.AuditAction",
+    },
+}
 
 
 # --- Page cache (dashboards) -------------------------------------------------------------------

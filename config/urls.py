@@ -43,5 +43,5 @@ urlpatterns = [
     path("audit/", include("audit.urls")),
     path("reminders/", include("reminders.urls")),
     # The API and its schema (api/urls.py).
-    # (API routes go here)
+    path("", include("api.urls")),
 ]
