@@ -85,3 +85,31 @@ def test_a_person_makes_copies_and_revokes_a_token(page, live_server):
     expect(page.get_by_role("cell", name="Revoked", exact=True)).to_be_visible()
     expect(page.locator("#new-token")).to_have_count(0)
     assert ApiToken.objects.get(name="quarterly report").is_revoked
+
+
+@pytest.mark.parametrize("language", ["en", "km", "zh-hans"])
+def test_the_token_page_and_the_reference_fit_every_screen(page, live_server, language):
+    from api.models import ApiToken
+
+    user = person("official", AgreementFactory(), Role.OFFICIAL)
+    sign_in(page, live_server, "official", PASSWORD)
+    page.context.add_cookies(
+        [{"name": "django_language", "value": language, "url": live_server.url}]
+    )
+    page.goto(f"{live_server.url}/profile/tokens/")
+    page.locator("input[name=name]").fill("季度报告 · របាយការណ៍")
+    page.locator("form:has(input[name=action][value=create]) button[type=submit]").click()
+    assert page.locator("#new-token").inner_text().startswith("fta_")
+    assert ApiToken.objects.filter(user=user).count() == 1
+    ARTIFACTS.mkdir(exist_ok=True)
+    for path, name in [("/profile/tokens/", "api-tokens"), ("/api/docs/", "api-docs")]:
+        for width, height in [(390, 844), (768, 1024), (1366, 900)]:
+            page.set_viewport_size({"width": width, "height": height})
+            page.goto(f"{live_server.url}{path}")
+            if name == "api-docs":
+                expect(page.locator(".opblock-tag").first).to_be_visible()
+            assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth"), (
+                name,
+                width,
+            )
+            page.screenshot(path=ARTIFACTS / f"{name}-{width}-{language}.png")
