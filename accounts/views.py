@@ -346,8 +346,8 @@ def profile(request):
             add_validation_errors(form, error)
         else:
             # The note is read on the next page, which is in the new language.
-            translation.activate(user.language)
-            messages.success(request, _("Your language and time zone are saved."))
+            with translation.override(user.language):
+                messages.success(request, _("Your language and time zone are saved."))
             return _with_language_cookie(redirect("accounts:profile"), user.language)
     feed = CalendarFeed.objects.filter(user=user).first()
     return render(

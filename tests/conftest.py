@@ -1,7 +1,10 @@
 import datetime as dt
+import uuid
 
 import pytest
+from django.core.cache import caches
 from django.core.management import call_command
+from django.utils import translation
 
 from negotiations.models import Agreement
 
@@ -14,6 +17,33 @@ def _served_like_behind_a_tls_proxy(settings):
         **settings.STORAGES,
         "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
     }
+
+
+@pytest.fixture(autouse=True)
+def _language_restored():
+    """A test (or a view it calls) that switches this thread's language leaves the next test in
+    the default language, not its own."""
+    yield
+    translation.deactivate()
+
+
+@pytest.fixture(autouse=True)
+def _page_cache_of_this_test_alone(settings):
+    """Each test starts with an empty page cache and leaves nothing to the next: the pages it
+    caches are under a namespace of its own (the cache may be a Redis shared with the Celery
+    broker, which a flush would empty too), and the in-memory one is cleared."""
+    settings.PAGE_CACHE_NAMESPACE = uuid.uuid4().hex
+    if caches["pages"].__class__.__name__ == "LocMemCache":
+        caches["pages"].clear()
+    yield
+    if caches["pages"].__class__.__name__ == "LocMemCache":
+        caches["pages"].clear()
+
+
+@pytest.fixture
+def no_page_cache(settings):
+    """Pages rendered on every request: what a test of the rendering's own queries measures."""
+    settings.PAGE_CACHE_ENABLED = False
 
 
 @pytest.fixture(autouse=True)

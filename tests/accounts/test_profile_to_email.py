@@ -31,15 +31,6 @@ MEETING_AT = dt.datetime(2026, 6, 9, 2, 0, tzinfo=UTC)
 PROFILE = "/profile/"
 
 
-@pytest.fixture(autouse=True)
-def _language_restored():
-    """Saving the profile switches this thread to the new language; the next test starts in
-    the language this one started in."""
-    language = translation.get_language()
-    yield
-    translation.activate(language)
-
-
 @pytest.fixture
 def sok(db):
     """A Cambodian negotiator of the Rules of Origin group, reading English in Phnom Penh."""

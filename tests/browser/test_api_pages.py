@@ -1,31 +1,14 @@
 """The API reference in a real browser, under the site's Content Security Policy: Swagger UI
 starts from the vendored files and shows the API, with nothing refused by the policy."""
 
-from pathlib import Path
-
 import pytest
 from playwright.sync_api import expect
 
 from negotiations.choices import Role
-from tests.browser.conftest import (
-    ARTIFACTS,
-    CHROMIUM,
-    _plain_http_live_server,
-    chromium,
-    page,
-    person,
-    sign_in,
-)
+from tests.browser.conftest import ARTIFACTS, person, sign_in
 from tests.factories import PASSWORD, AgreementFactory
 
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.django_db(transaction=True),
-    pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="no Chromium: browser not run"),
-]
-
-# The browser journeys' fixtures: one Chromium, a page per test, plain HTTP.
-__all__ = ["_plain_http_live_server", "chromium", "page"]
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def test_the_api_reference_renders_under_the_content_security_policy(page, live_server):
