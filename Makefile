@@ -53,7 +53,8 @@ bench: $(STAMP)
 	psql "$(BENCH_DATABASE_URL)" -c 'select 1' >/dev/null 2>&1 || createdb -h 127.0.0.1 -U postgres tracker_bench
 	DATABASE_URL=$(BENCH_DATABASE_URL) $(PY) manage.py migrate --noinput -v 0
 	$(PY) manage.py collectstatic --noinput -v 0
-	DATABASE_URL=$(BENCH_DATABASE_URL) $(PY) scripts/stack.py exec -- $(PY) manage.py run_benchmarks
+	# SCALE=10: the large data set ten times over (make bench SCALE=10).
+	DATABASE_URL=$(BENCH_DATABASE_URL) $(PY) scripts/stack.py exec -- $(PY) manage.py run_benchmarks --scale $(or $(SCALE),1)
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check .

@@ -404,4 +404,25 @@ SPECTACULAR_SETTINGS = {
 
 
 # --- Page cache (dashboards) -------------------------------------------------------------------
-# (CACHES and the page cache's settings go here)
+# The dashboard, portfolio, brief and working-group pages are kept rendered, keyed by the
+# agreement's change generation, the reader's permission scope, language, zone and as-of point
+# (dashboards/cache.py). In Redis when REDIS_URL is set (make run and make test set it, to the
+# embedded server when none is given); in the process's memory otherwise.
+# An alias of its own ("pages"): the default cache stays as it was for everything else.
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "pages": (
+        {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": "pages",
+        }
+        if env.str("REDIS_URL", default="")
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "pages"}
+    ),
+}
+PAGE_CACHE_ENABLED = env.bool("PAGE_CACHE_ENABLED", default=True)
+# Pages shown as of now also change with the clock (overdue, next meeting): kept a minute.
+PAGE_CACHE_NOW_SECONDS = env.int("PAGE_CACHE_NOW_SECONDS", default=60)
+# Pages as of a past point change only with the record, which bumps the generation.
+PAGE_CACHE_PAST_SECONDS = env.int("PAGE_CACHE_PAST_SECONDS", default=3600)

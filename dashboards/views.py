@@ -22,10 +22,11 @@ from django.shortcuts import get_object_or_404
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import TemplateView
+from django.views.generic.base import ContextMixin
 from django_filters.views import FilterView
 from django_tables2 import SingleTableMixin
 
-from dashboards import asof, charts, pdf, selectors
+from dashboards import asof, cache, charts, links, pdf, selectors
 from dashboards.exports import FORMATS, export_filename, export_response
 from dashboards.filtersets import (
     ChapterFilterSet,
@@ -69,7 +70,13 @@ class AgreementScopeMixin:
     def dispatch(self, request, *args, **kwargs):
         self.agreement = self.get_agreement()
         _check_can_view(request.user, self.agreement.pk)
-        self.rounds = selectors.rounds_of(self.agreement)
+        self.rounds = links.give_urls(
+            selectors.rounds_of(self.agreement),
+            "dashboards:round",
+            varying="number",
+            attribute="number",
+            slug=self.agreement.slug,
+        )
         self.as_of = asof.parse(request.GET.get("as_of"), self.rounds)
         return super().dispatch(request, *args, **kwargs)
 
@@ -79,6 +86,57 @@ class AgreementScopeMixin:
             rounds=self.rounds,
             as_of=self.as_of,
             can_steer=can_steer_agreement(self.request.user, self.agreement.pk),
+            **kwargs,
+        )
+
+
+class CachedPageMixin:
+    """Serves the page's content from the page cache (dashboards/cache.py) on a GET; the rest
+    of the page is rendered per request. Set on the dashboard, the brief, the working group
+    page and the portfolio."""
+
+    page_cache = True
+
+    def page_generations(self):
+        """[(agreement id, change generation)] of every agreement the page shows."""
+        return [(self.agreement.pk, self.agreement.change_generation)]
+
+    def page_cache_applies(self):
+        return self.page_cache and cache.enabled()
+
+    def page_context(self, **kwargs):
+        """The whole page's context, as the view's own get() would build it."""
+        return self.get_context_data(**kwargs)
+
+    def shell_context(self, **kwargs):
+        """What the page needs outside its content block: title, navigation."""
+        return ContextMixin.get_context_data(self, **kwargs)
+
+    def get(self, request, *args, **kwargs):
+        if not self.page_cache_applies():
+            return super().get(request, *args, **kwargs)
+        return cache.cached_page(
+            self,
+            key=cache.page_key(
+                request,
+                kind=type(self).__name__,
+                generations=self.page_generations(),
+                as_of=self.as_of,
+            ),
+            seconds=cache.timeout(self.as_of),
+            template=self.get_template_names()[0],
+            context=lambda: self.page_context(**kwargs),
+            shell_context=lambda: self.shell_context(**kwargs),
+        )
+
+
+class AgreementPageMixin(CachedPageMixin, AgreementScopeMixin):
+    def shell_context(self, **kwargs):
+        return super().shell_context(
+            agreement=self.agreement,
+            rounds=self.rounds,
+            as_of=self.as_of,
+            working_group=getattr(self, "working_group", None),
             **kwargs,
         )
 
@@ -146,7 +204,7 @@ class FilteredTableMixin(SingleTableMixin):
 # ---------------------------------------------------------------------------------------------
 # Portfolio (the home page)
 # ---------------------------------------------------------------------------------------------
-class PortfolioView(FilteredTableMixin, FilterView):
+class PortfolioView(CachedPageMixin, FilteredTableMixin, FilterView):
     """Every agreement the person may see, with its chapters by status and what comes next."""
 
     table_class = PortfolioTable
@@ -159,10 +217,41 @@ class PortfolioView(FilteredTableMixin, FilterView):
         self.as_of = asof.parse(request.GET.get("as_of"))
         return super().get(request, *args, **kwargs)
 
+    def page_cache_applies(self):
+        # The whole page only: not its table alone (htmx) nor its exports.
+        return (
+            super().page_cache_applies()
+            and not self.request.htmx
+            and self.request.GET.get("export") not in FORMATS
+        )
+
+    def page_generations(self):
+        # One query: every agreement the person may see, and how often it changed.
+        return list(
+            visible_agreements(self.request.user)
+            .order_by("pk")
+            .values_list("pk", "change_generation")
+        )
+
+    def page_context(self, **kwargs):
+        # As FilterView.get builds it.
+        self.filterset = self.get_filterset(self.get_filterset_class())
+        if not self.filterset.is_bound or self.filterset.is_valid() or not self.get_strict():
+            self.object_list = self.filterset.qs
+        else:
+            self.object_list = self.filterset.queryset.none()
+        return self.get_context_data(filter=self.filterset, object_list=self.object_list, **kwargs)
+
+    def shell_context(self, **kwargs):
+        return super().shell_context(as_of=self.as_of, page_title=self.page_title, **kwargs)
+
     def get_queryset(self):
         return selectors.portfolio(visible_agreements(self.request.user), self.as_of).order_by(
             "name"
         )
+
+    def get_table_kwargs(self):
+        return {**super().get_table_kwargs(), "as_of": self.as_of}
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(as_of=self.as_of, **kwargs)
@@ -194,13 +283,26 @@ def open_commitments(agreement, as_of):
     )
 
 
-class AgreementDashboardView(AgreementScopeMixin, TemplateView):
+def give_urls_to_rows(data):
+    """Links for every row the dashboard (or the working group page) lists, from one reversed
+    pattern per kind of row."""
+    chapters = data["chapters"]
+    links.give_urls(chapters, "workinggroups:chapter-detail")
+    links.give_urls([c.working_group for c in chapters], "dashboards:working-group")
+    links.give_urls(data["open_points"], "workinggroups:contestedpoint-detail")
+    links.give_urls(data.get("overdue_commitments", ()), "negotiations:commitment-detail")
+    meetings = [*data["upcoming_meetings"], data["next_meeting"]]
+    links.give_urls(meetings, "meetings:detail")
+
+
+class AgreementDashboardView(AgreementPageMixin, TemplateView):
     """Where one negotiation stands: agreed, contested, late and next, as of any point."""
 
     template_name = "dashboards/agreement.html"
 
     def get_context_data(self, **kwargs):
         data = selectors.agreement_dashboard(self.agreement, self.as_of, self.rounds)
+        give_urls_to_rows(data)
         counts = data["counts"]
         progress = [
             (_("Round %(number)s") % {"number": r.number}, row) for r, row in counts["rounds"]
@@ -285,6 +387,8 @@ class BriefView(AgreementDashboardView):
 class BriefPdfView(BriefView):
     """The same brief as a PDF file drawn on the server, to print or send as it is."""
 
+    page_cache = False
+
     def render_to_response(self, context, **response_kwargs):
         try:
             document = pdf.render(self.request, context)
@@ -355,7 +459,7 @@ class RoundView(AgreementScopeMixin, TemplateView):
         )
 
 
-class WorkingGroupView(AgreementScopeMixin, TemplateView):
+class WorkingGroupView(AgreementPageMixin, TemplateView):
     """One working group: its chapters, open points, members, meetings and deadlines."""
 
     template_name = "dashboards/working_group.html"
@@ -370,9 +474,10 @@ class WorkingGroupView(AgreementScopeMixin, TemplateView):
         group, as_of = self.working_group, self.as_of
         chapters = Chapter.objects.filter(working_group=group)
         meetings = Meeting.objects.filter(working_groups=group)
-        return super().get_context_data(
+        chapter_rows = list(selectors.chapter_states(chapters, as_of).order_by("order", "title"))
+        context = super().get_context_data(
             working_group=group,
-            chapters=list(selectors.chapter_states(chapters, as_of).order_by("order", "title")),
+            chapters=chapter_rows,
             counts=selectors.status_counts(chapters, as_of),
             open_points=selectors.open_points(
                 ContestedPoint.objects.filter(chapter__working_group=group), as_of
@@ -385,12 +490,15 @@ class WorkingGroupView(AgreementScopeMixin, TemplateView):
             **selectors.meetings_ahead(meetings, as_of),
             deadlines=selectors.open_deadlines(Deadline.objects.filter(working_group=group), as_of),
             latest_changes=list(
-                selectors.latest_changes(
-                    ChapterStatusChange.objects.filter(chapter__working_group=group), as_of
-                )
+                selectors.latest_changes([chapter.pk for chapter in chapter_rows], as_of)
             ),
             **kwargs,
         )
+        links.give_urls(chapter_rows, "workinggroups:chapter-detail")
+        links.give_urls(context["open_points"], "workinggroups:contestedpoint-detail")
+        meetings = [*context["upcoming_meetings"], context["next_meeting"]]
+        links.give_urls(meetings, "meetings:detail")
+        return context
 
 
 # ---------------------------------------------------------------------------------------------

@@ -1,3 +1,4 @@
+import secrets
 import zoneinfo
 
 from django.conf import settings
@@ -10,6 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import validate_time_zone
 from negotiations.choices import (
+    OPEN_COMMITMENT_STATUSES,
     AgreementKind,
     AgreementStatus,
     CommitmentStatus,
@@ -66,6 +68,11 @@ class Party(models.Model):
         return zoneinfo.ZoneInfo(self.capital_time_zone)
 
 
+def first_generation() -> int:
+    """An agreement's first change generation: random, far below the field's bound."""
+    return secrets.randbits(48)
+
+
 class Agreement(models.Model):
     """One free trade agreement under negotiation (or, later, being implemented)."""
 
@@ -97,6 +104,14 @@ class Agreement(models.Model):
         default=False,
         help_text=_("Invented data for trying the tracker out; never a real negotiation."),
     )
+    # Bumped in the transaction of every change to the agreement or anything in it (by the
+    # audit writer, which every service calls): the cached dashboards are keyed by it. Never
+    # written by save(), so that an instance read before a change cannot set it back. It starts
+    # at random, so that an agreement of a database set up anew never meets the pages cached
+    # for another that had its key.
+    change_generation = models.PositiveBigIntegerField(
+        _("change generation"), default=first_generation, editable=False
+    )
 
     class Meta:
         verbose_name = _("agreement")
@@ -124,6 +139,15 @@ class Agreement(models.Model):
 
     def __str__(self):
         return self.name
+
+    def save(self, *args, **kwargs):
+        if not self._state.adding and kwargs.get("update_fields") is None:
+            kwargs["update_fields"] = [
+                field.name
+                for field in self._meta.concrete_fields
+                if not field.primary_key and field.name != "change_generation"
+            ]
+        super().save(*args, **kwargs)
 
     def get_absolute_url(self):
         return reverse("dashboards:agreement", kwargs={"slug": self.slug})
@@ -524,6 +548,15 @@ class Commitment(models.Model):
         verbose_name = _("commitment")
         verbose_name_plural = _("commitments")
         ordering = ["meeting__starts_at", "pk"]
+        indexes = [
+            # What can be overdue, by meeting and due day: the portfolio counts each
+            # agreement's overdue commitments from this index alone.
+            models.Index(
+                fields=["meeting", "due_on"],
+                name="commitment_open_by_due_day",
+                condition=Q(status__in=OPEN_COMMITMENT_STATUSES),
+            ),
+        ]
 
     def __str__(self):
         return self.text if len(self.text) <= 80 else self.text[:79] + "…"

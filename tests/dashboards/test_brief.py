@@ -228,7 +228,7 @@ def test_the_brief_is_in_the_readers_language(read):
 
 
 def test_the_brief_reads_positions_and_commitments_in_a_fixed_number_of_queries(
-    client, official, seed
+    client, official, seed, no_page_cache
 ):
     """More points, positions and commitments: not one query more."""
     client.force_login(official)

@@ -57,7 +57,7 @@ def count_queries(client, user, url):
         "contested points as XLSX",
     ],
 )
-def test_page_runs_a_fixed_number_of_queries(client, negotiations, page):
+def test_page_runs_a_fixed_number_of_queries(client, negotiations, no_page_cache, page):
     small_user, (small,) = negotiations(1, groups=1, chapters=1, rounds=1)
     large_user, large = negotiations(20, groups=4, chapters=3, rounds=3)
 
@@ -66,3 +66,19 @@ def test_page_runs_a_fixed_number_of_queries(client, negotiations, page):
 
     assert small_count == large_count
     assert large_count <= BUDGET
+
+
+@pytest.mark.parametrize(
+    "page", ["portfolio", "agreement", "agreement as of round 1", "brief", "working group"]
+)
+def test_a_cached_page_runs_a_fixed_number_of_queries_too(client, negotiations, page):
+    """From the cache, the session, the person, their roles and groups, the agreement (or the
+    agreements of the portfolio, with their generations): no more, whatever their size."""
+    small_user, (small,) = negotiations(1, groups=1, chapters=1, rounds=1)
+    large_user, large = negotiations(20, groups=4, chapters=3, rounds=3)
+
+    small_count = count_queries(client, small_user, pages(small)[page])
+    large_count = count_queries(client, large_user, pages(large[0])[page])
+
+    assert small_count == large_count
+    assert large_count <= 8
