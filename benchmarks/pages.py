@@ -41,6 +41,8 @@ def page_addresses(agreement: Agreement) -> dict[str, str]:
         "chapter page": ("workinggroups:chapter-detail", {"pk": chapter.pk}),
         "agreement list": ("negotiations:agreement-list", {}),
         "admin chapter changelist": ("admin:workinggroups_chapter_changelist", {}),
+        # The API's chapter list (one cursor page), beside the page that lists the same rows.
+        "chapter list API": ("api:chapter-list", {"slug": agreement.slug}),
     }
     addresses = {}
     for label, (name, kwargs) in wanted.items():

@@ -60,6 +60,22 @@ def test_a_page_measure_counts_the_queries_the_page_runs(client):
     assert result["median_ms"] > 0
 
 
+def test_the_api_chapter_list_is_measured_beside_the_page(client):
+    generate(SMALL, seed=7, today=TODAY)
+    agreement = Agreement.objects.get(slug__startswith="generated-")
+    person = get_user_model().objects.create_user("bench", "bench@example.org", "x" * 16)
+    RoleAssignment.objects.create(user=person, agreement=agreement, role=Role.OFFICIAL)
+    client.force_login(person)
+    addresses = page_addresses(agreement)
+
+    page = measure(client, addresses["chapter list"], repeat=1)
+    api = measure(client, addresses["chapter list API"], repeat=1)
+
+    assert addresses["chapter list API"] == f"/api/v1/agreements/{agreement.slug}/chapters/"
+    assert page["status"] == api["status"] == 200
+    assert api["queries"] > 0
+
+
 def test_the_reminder_set_is_due_all_at_once(monkeypatch):
     monkeypatch.setattr(reminder_bench, "PEOPLE", 4)
     monkeypatch.setattr(reminder_bench, "MEETINGS", 3)

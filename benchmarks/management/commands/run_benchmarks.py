@@ -16,6 +16,7 @@ from django.db import connection
 from django.test import Client, override_settings
 from django.urls import reverse
 
+from api.pagination import StableCursorPagination
 from benchmarks import load
 from benchmarks import reminders as reminder_bench
 from benchmarks.generator import SMALL, Size, analyze, clear, generate
@@ -352,12 +353,20 @@ def _admin_ratio(large):
     admin = large["results"].get("admin chapter changelist", {})
     if ours.get("status") != 200 or admin.get("status") != 200:
         return []
-    ratio = ours["median_ms"] / admin["median_ms"]
-    return [
+    speedup = admin["median_ms"] / ours["median_ms"]
+    lines = [
         "",
-        "## Chapter list beside the admin's changelist (large size)",
+        "## Chapter list beside the admin's changelist and the API (large size)",
         "",
         f"Chapter list {ours['median_ms']:.1f} ms ({ours['queries']} queries), admin changelist "
-        f"{admin['median_ms']:.1f} ms ({admin['queries']} queries): ratio {ratio:.2f}; goal: "
-        f"at most 1.00 (at least as fast): {'met' if ratio <= 1 else 'NOT met'}.",
+        f"{admin['median_ms']:.1f} ms ({admin['queries']} queries): the list is {speedup:.2f} × "
+        f"as fast; goal: at least 1.40 ×: {'met' if speedup >= 1.4 else 'NOT met'}.",
     ]
+    api = large["results"].get("chapter list API", {})
+    if api.get("status") == 200:
+        lines.append(
+            f"The API's chapter list (`/api/v1/agreements/<slug>/chapters/`, one page of "
+            f"{StableCursorPagination.page_size} by cursor): {api['median_ms']:.1f} ms "
+            f"({api['queries']} queries)."
+        )
+    return lines
