@@ -326,6 +326,22 @@ def test_a_commitment_edited_in_the_admin_keeps_its_status_history(signed_in, wo
     assert AuditEntry.objects.get(actor=root).action == "update"
 
 
+def test_a_commitments_source_is_corrected_in_the_admin_through_its_service(signed_in, world, root):
+    commitment = CommitmentFactory(meeting=world.meeting, source="Joint press relase")
+    url = change_url(commitment)
+
+    response = signed_in.post(
+        url, typed(admin_form(signed_in.get(url)), source="Joint press release, 8 April 2020")
+    )
+
+    assert response.status_code == 302
+    commitment.refresh_from_db()
+    assert (commitment.source, commitment.version) == ("Joint press release, 8 April 2020", 2)
+    entry = AuditEntry.objects.get(actor=root)
+    assert entry.action == "update"
+    assert ("source", "Joint press relase", "Joint press release, 8 April 2020") in entry.changes()
+
+
 def test_a_point_resolved_in_the_admin_with_a_position_goes_through_its_services(
     signed_in, world, root
 ):

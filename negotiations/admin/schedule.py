@@ -251,8 +251,8 @@ class DeadlineAdmin(ScopedChoicesAdmin, AuditedAdminMixin, admin.ModelAdmin):
 @admin.register(Commitment)
 class CommitmentAdmin(VersionCheckedAdmin, ScopedChoicesAdmin, AuditedAdminMixin, admin.ModelAdmin):
     agreement_path = "meeting__agreement"
-    # The commitment services never move one to another meeting, nor write its source.
-    fixed_after_creation = ["meeting", "source"]
+    # The commitment services never move one to another meeting.
+    fixed_after_creation = ["meeting"]
     form = VersionCheckedForm
     list_display = ["__str__", "meeting", "party_or_joint", "owner", "due_on", "status"]
     list_filter = ["status", ("meeting__agreement", ScopedListFilter), ("party", ScopedListFilter)]
@@ -262,7 +262,7 @@ class CommitmentAdmin(VersionCheckedAdmin, ScopedChoicesAdmin, AuditedAdminMixin
 
     def get_fields(self, request, obj=None):
         if obj is None:
-            return ["meeting", *COMMITMENT_FIELDS]
+            return ["meeting", *COMMITMENT_FIELDS, "source"]
         return ["meeting", *COMMITMENT_FIELDS, "source", "version", "saved_version"]
 
     @admin.display(description=_("party"))
@@ -273,6 +273,7 @@ class CommitmentAdmin(VersionCheckedAdmin, ScopedChoicesAdmin, AuditedAdminMixin
     def save_model(self, request, obj, form, change):
         """Saved by the commitment services, which keep every status move."""
         fields = {name: getattr(obj, name) for name in COMMITMENT_FIELDS}
+        fields["source"] = obj.source
         if change:
             if not set(form.changed_data) - {"version"}:
                 return

@@ -24,6 +24,7 @@ def create_commitment(
     chapter=None,
     due_on: dt.date | None = None,
     status: str = CommitmentStatus.PLEDGED,
+    source: str = "",
 ) -> Commitment:
     commitment = Commitment(
         meeting=meeting,
@@ -33,6 +34,7 @@ def create_commitment(
         chapter=chapter,
         due_on=due_on,
         status=status,
+        source=source.strip(),
     )
     commitment.full_clean()
     with transaction.atomic():
@@ -62,10 +64,12 @@ def update_commitment(
     chapter=None,
     due_on: dt.date | None = None,
     status: str,
+    source: str | None = None,
     expected_version: int | None = None,
 ) -> Commitment:
-    """Change a commitment as a whole. `expected_version` is the version the person saw: if
-    someone saved in between, `EditConflict` is raised and nothing is written."""
+    """Change a commitment as a whole (its source only when given). `expected_version` is the
+    version the person saw: if someone saved in between, `EditConflict` is raised and nothing is
+    written."""
     with transaction.atomic():
         current = read_current(Commitment, commitment.pk, expected_version)
         before = snapshot(current)
@@ -73,6 +77,8 @@ def update_commitment(
         candidate = copy.copy(current)
         candidate.text, candidate.party, candidate.owner = text.strip(), party, owner
         candidate.chapter, candidate.due_on, candidate.status = chapter, due_on, status
+        if source is not None:
+            candidate.source = source.strip()
         candidate.full_clean()
         if status != current.status:
             _move_status(current, status, by, timezone.now())
@@ -84,6 +90,7 @@ def update_commitment(
             chapter=chapter,
             due_on=due_on,
             status=status,
+            source=candidate.source,
         )
         record_update(instance=current, before=before, actor=by)
     return current
