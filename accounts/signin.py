@@ -73,6 +73,9 @@ class SignInView(auth_views.LoginView):
     they are sent on to the code step (accounts/two_factor_views.py), and signed in there."""
 
     authentication_form = SignInForm
+    # Someone already signed in (following an old link to the sign-in page, or the admin's) goes
+    # on to where they were headed rather than being asked for a password again.
+    redirect_authenticated_user = True
 
     def form_valid(self, form):
         from accounts.two_factor import has_second_factor

@@ -23,6 +23,19 @@ def test_sign_in_and_reset_pages_are_reachable_without_signing_in(client, name):
     assert client.get(reverse(name)).status_code == 200
 
 
+def test_someone_signed_in_is_not_asked_to_sign_in_again(client):
+    """An old link to the sign-in page, or the administration site's, takes a person already
+    signed in on to where it was headed; the administration site then says it is not theirs."""
+    client.force_login(UserFactory())
+    response = client.get(reverse("login"), {"next": "/profile/"})
+    assert (response.status_code, response.url) == (302, "/profile/")
+
+    response = client.get("/admin/login/", {"next": "/admin/"}, follow=True)
+    assert response.redirect_chain[-1][0] == "/admin/"
+    assert response.status_code == 403
+    assert 'name="password"' not in response.text
+
+
 @pytest.mark.parametrize("name", ["password_change", "password_change_done"])
 def test_password_change_needs_sign_in(client, name):
     assert client.get(reverse(name)).url.startswith(reverse("login"))
