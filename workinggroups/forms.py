@@ -149,6 +149,16 @@ class PartyPositionsMixin:
     def position_fields(self):
         return [self[f"position_{party.pk}"] for party in self.parties]
 
+    def position_rows(self):
+        """Each party at the table with its position field, for a form laid out by party."""
+        return [(party, self[f"position_{party.pk}"]) for party in self.parties]
+
+    def fields_but_positions(self):
+        """The form's visible fields other than the positions."""
+        return [
+            field for field in self.visible_fields() if not field.name.startswith("position_")
+        ]
+
 
 class ContestedPointForm(AgreementContextMixin, PartyPositionsMixin, forms.Form):
     """Open or edit a contested point, with one position field per party at the table."""
