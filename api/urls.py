@@ -31,7 +31,7 @@ def _nested(resource, viewset, name):
 urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", ApiDocsView.as_view(), name="docs"),
-    path("api/v1/agreements/", views.AgreementViewSet.as_view(LIST), name="agreement-list"),
+    path("api/v1/agreements/", views.AgreementViewSet.as_view(LIST_CREATE), name="agreement-list"),
     path(
         "api/v1/agreements/<slug:slug>/",
         views.AgreementViewSet.as_view(DETAIL),

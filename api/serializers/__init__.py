@@ -18,6 +18,7 @@ from api.serializers.records import (
     WorkingGroupSerializer,
 )
 from api.serializers.writes import (
+    AgreementCreateSerializer,
     AgreementWriteSerializer,
     ChapterCreateSerializer,
     ChapterStatusWriteSerializer,
@@ -27,6 +28,7 @@ from api.serializers.writes import (
     ContestedPointCreateSerializer,
     ContestedPointUpdateSerializer,
     DeadlineWriteSerializer,
+    DelegationWriteSerializer,
     DeliverSerializer,
     EscalateSerializer,
     Fingerprinted,
@@ -41,6 +43,7 @@ from api.serializers.writes import (
 
 __all__ = [
     "VERSION_HELP",
+    "AgreementCreateSerializer",
     "AgreementSerializer",
     "AgreementWriteSerializer",
     "AuditEntrySerializer",
@@ -57,6 +60,7 @@ __all__ = [
     "ContestedPointUpdateSerializer",
     "DeadlineSerializer",
     "DeadlineWriteSerializer",
+    "DelegationWriteSerializer",
     "DeliverSerializer",
     "EscalateSerializer",
     "FingerprintField",

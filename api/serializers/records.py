@@ -215,6 +215,14 @@ class MeetingSerializer(serializers.ModelSerializer):
 
 
 class DeadlineSerializer(serializers.ModelSerializer):
+    is_open = serializers.BooleanField(
+        read_only=True,
+        help_text=_("Not yet done at the as-of point (now, unless `as_of` was given)."),
+    )
+    is_overdue = serializers.BooleanField(
+        read_only=True,
+        help_text=_("Past its due day and not yet done at the as-of point."),
+    )
     version = FingerprintField(help_text=VERSION_HELP)
 
     class Meta:
@@ -228,6 +236,8 @@ class DeadlineSerializer(serializers.ModelSerializer):
             "set_at",
             "done",
             "done_on",
+            "is_open",
+            "is_overdue",
             "version",
         ]
 

@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from api.serializers.fields import VERSION_HELP, scoped
+from negotiations import permissions
 from negotiations.choices import (
     AgreementKind,
     AgreementStatus,
@@ -13,10 +14,13 @@ from negotiations.choices import (
     RoundMode,
 )
 from negotiations.models import (
+    Agreement,
     Meeting,
     NegotiationRound,
     Party,
 )
+from negotiations.services import Structure
+from secretariat.forms import MAX_PARTIES
 from workinggroups.choices import ChapterStatus
 from workinggroups.models import (
     Chapter,
@@ -49,6 +53,107 @@ class AgreementWriteSerializer(Fingerprinted):
     concluded_on = serializers.DateField(allow_null=True)
     signed_on = serializers.DateField(allow_null=True)
     in_force_on = serializers.DateField(allow_null=True)
+
+
+class DelegationWriteSerializer(serializers.Serializer):
+    """A party at a new agreement's table, and who heads its delegation."""
+
+    party = serializers.PrimaryKeyRelatedField(
+        queryset=Party.objects.all(), help_text=_("The party's id (see parties/).")
+    )
+    head_name = serializers.CharField(max_length=200, allow_blank=True, required=False, default="")
+    head_title = serializers.CharField(max_length=300, allow_blank=True, required=False, default="")
+
+
+class VisibleAgreementField(serializers.SlugRelatedField):
+    """An agreement by its slug, among those the person may see."""
+
+    def __init__(self, **kwargs):
+        super().__init__(slug_field="slug", queryset=Agreement.objects.all(), **kwargs)
+
+    def get_queryset(self):
+        request = self.context.get("request")
+        user = getattr(request, "user", None)
+        return permissions.visible_agreements(user)
+
+
+class AgreementCreateSerializer(serializers.Serializer):
+    """A new agreement, as the new-agreement page opens one: its details, its parties at the
+    table and where its working groups and chapters come from. The person who opens it becomes
+    its secretariat."""
+
+    name = serializers.CharField(max_length=200)
+    short_name = serializers.CharField(
+        max_length=40,
+        help_text=_(
+            "Used in lists and page titles; the agreement's address (slug) is made from it, "
+            "numbered if another agreement has it."
+        ),
+    )
+    kind = serializers.ChoiceField(
+        choices=AgreementKind.choices, required=False, default=AgreementKind.BILATERAL
+    )
+    description = serializers.CharField(
+        max_length=4000, allow_blank=True, required=False, default=""
+    )
+    launched_on = serializers.DateField(allow_null=True, required=False, default=None)
+    target_conclusion_on = serializers.DateField(allow_null=True, required=False, default=None)
+    parties = serializers.ListField(
+        child=DelegationWriteSerializer(),
+        required=False,
+        default=list,
+        max_length=MAX_PARTIES,
+        help_text=_(
+            "The parties at the table, each once: exactly two for a bilateral agreement, at "
+            "least two for a plurilateral one; none to add them later."
+        ),
+    )
+    structure = serializers.ChoiceField(
+        choices=[
+            (Structure.STANDARD, _("The standard set of FTA chapters")),
+            (Structure.COPY, _("A copy of another agreement's working groups and chapters")),
+            (Structure.EMPTY, _("None yet")),
+        ],
+        required=False,
+        default=Structure.STANDARD,
+    )
+    copy_from = VisibleAgreementField(
+        required=False,
+        allow_null=True,
+        default=None,
+        help_text=_("With structure `copy`: the slug of the agreement whose structure to copy."),
+    )
+
+    def validate_name(self, value):
+        if Agreement.objects.filter(name__iexact=value.strip()).exists():
+            raise serializers.ValidationError(
+                _("An agreement of this name already exists."), code="unique"
+            )
+        return value
+
+    def validate_parties(self, value):
+        seen, errors = set(), []
+        for row in value:
+            party = row["party"]
+            errors.append(
+                {"party": [_("This party is already in another row.")]} if party.pk in seen else {}
+            )
+            seen.add(party.pk)
+        if any(errors):
+            raise serializers.ValidationError(errors, code="duplicate")
+        return value
+
+    def validate(self, data):
+        launched, target = data.get("launched_on"), data.get("target_conclusion_on")
+        if launched and target and target < launched:
+            raise serializers.ValidationError(
+                {"target_conclusion_on": [_("The target date is before the launch date.")]}
+            )
+        if data.get("structure") == Structure.COPY and data.get("copy_from") is None:
+            raise serializers.ValidationError(
+                {"copy_from": [_("Choose the agreement whose structure to copy.")]}
+            )
+        return data
 
 
 class PartyWriteSerializer(serializers.Serializer):

@@ -2,7 +2,9 @@
 
 from django.db.models import Prefetch
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import extend_schema
+from django.urls import reverse
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework.response import Response
 
 from api import serializers as s
@@ -15,6 +17,14 @@ from dashboards import asof, selectors
 from negotiations import permissions, services
 from negotiations.filtersets import AgreementFilterSet
 from negotiations.models import Agreement, Party
+
+LOCATION_HEADER = OpenApiParameter(
+    "Location",
+    OpenApiTypes.URI,
+    location=OpenApiParameter.HEADER,
+    description="The new agreement's address.",
+    response=[201],
+)
 
 # --- Agreements and parties --------------------------------------------------------------------
 
@@ -59,6 +69,29 @@ class AgreementViewSet(ApiViewSet):
 
     def retrieve(self, request, slug):
         return self.answer(self.get_object())
+
+    @extend_schema(
+        request=s.AgreementCreateSerializer,
+        responses={201: s.AgreementSerializer},
+        parameters=[LOCATION_HEADER],
+        summary="Open a new agreement",
+        description=(
+            "Opens the agreement as the new-agreement page does: its parties at the table, its "
+            "working groups and chapters (the standard set, a copy of another agreement's, or "
+            "none), and you as its secretariat. Answers with the agreement and its address in "
+            "`Location`."
+        ),
+    )
+    def create(self, request):
+        require(permissions.can_create_agreement(request.user))
+        data = self.validated(s.AgreementCreateSerializer)
+        agreement = services.create_agreement(by=request.user, **data)
+        self.agreement = agreement
+        response = self.answer(agreement, status=201)
+        response["Location"] = request.build_absolute_uri(
+            reverse("api:agreement-detail", kwargs={"slug": agreement.slug})
+        )
+        return response
 
     @extend_schema(request=s.AgreementWriteSerializer)
     def partial_update(self, request, slug):

@@ -1,6 +1,6 @@
 """Rounds, working groups, meetings and deadlines: set up and kept by those who steer."""
 
-from django.db.models import Prefetch
+from django.db.models import BooleanField, Case, Prefetch, Q, Value, When
 from drf_spectacular.utils import extend_schema
 
 from api import serializers as s
@@ -12,6 +12,8 @@ from negotiations import services
 from negotiations.models import Deadline, Meeting, NegotiationRound
 from workinggroups import services as wg_services
 from workinggroups.models import WorkingGroup
+
+FLAG = BooleanField()
 
 # --- Rounds, working groups, meetings and deadlines --------------------------------------------
 
@@ -139,6 +141,32 @@ class DeadlineViewSet(AgreementPartViewSet):
     serializer_class = s.DeadlineSerializer
     ordering = ("due_on", "pk")
     ordering_fields = ("id", "due_on", "title")
+
+    def _annotated(self, deadlines, as_of):
+        # As the dashboards read them: open until done (on its day, or undated: done).
+        is_open = selectors.deadline_open_at(as_of.day)
+        return deadlines.annotate(
+            is_open=Case(When(is_open, then=Value(True)), default=Value(False), output_field=FLAG),
+            is_overdue=Case(
+                When(is_open & Q(due_on__lt=as_of.day), then=Value(True)),
+                default=Value(False),
+                output_field=FLAG,
+            ),
+        )
+
+    def get_queryset(self):
+        if self.agreement is None:
+            return self.queryset
+        return self._annotated(super().get_queryset(), getattr(self, "as_of", None) or asof.now())
+
+    def detail_queryset(self):
+        return self._annotated(super().detail_queryset(), asof.now())
+
+    @extend_schema(parameters=[AS_OF_PARAMETER])
+    def list(self, request, slug):
+        self.load_agreement()
+        self.as_of = self.read_as_of()
+        return paginated(self, self.filter_queryset(self.get_queryset()))
 
     @extend_schema(request=s.DeadlineWriteSerializer, responses={201: s.DeadlineSerializer})
     def create(self, request, slug):

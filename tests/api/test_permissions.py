@@ -39,6 +39,20 @@ def _agreement(w):
 
 ENDPOINTS = [
     Endpoint("agreement list", "get", lambda w: "/api/v1/agreements/", open_list=True),
+    Endpoint(
+        "agreement create",
+        "post",
+        lambda w: "/api/v1/agreements/",
+        lambda w: {
+            "name": "Cambodia–Korea Free Trade Agreement",
+            "short_name": "CKFTA",
+            "kind": "bilateral",
+            "parties": [{"party": party.pk} for party in w.agreement.parties.all()],
+            "structure": "empty",
+        },
+        allowed="secretariat",
+        success=201,
+    ),
     Endpoint("agreement detail", "get", lambda w: f"{_agreement(w)}/"),
     Endpoint(
         "agreement update",

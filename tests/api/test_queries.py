@@ -60,6 +60,11 @@ LISTS = [
     ("meetings", lambda w: f"/api/v1/agreements/{w.agreement.slug}/meetings/", {}),
     ("deadlines", lambda w: f"/api/v1/agreements/{w.agreement.slug}/deadlines/", {}),
     (
+        "deadlines as of a day",
+        lambda w: f"/api/v1/agreements/{w.agreement.slug}/deadlines/",
+        {"as_of": "2020-05-01"},
+    ),
+    (
         "commitments",
         lambda w: f"/api/v1/agreements/{w.agreement.slug}/commitments/",
         {"as_of": "2020-05-01"},

@@ -131,6 +131,16 @@ def test_schema_is_openapi_3_1_and_lists_every_resource(world, api_as):
     ]:
         assert expected in paths
     assert document["components"]["securitySchemes"]["tokenAuth"]["scheme"] == "bearer"
+    # Opening an agreement: the body described down to each party at the table.
+    create = document["paths"]["/api/v1/agreements/"]["post"]
+    assert "Location" in create["responses"]["201"]["headers"]
+    body = create["requestBody"]["content"]["application/json"]["schema"]["$ref"]
+    parties = document["components"]["schemas"][body.rsplit("/", 1)[-1]]["properties"]["parties"]
+    assert parties["type"] == "array"
+    assert parties["maxItems"] == 60
+    row = document["components"]["schemas"][parties["items"]["$ref"].rsplit("/", 1)[-1]]
+    assert row["required"] == ["party"]
+    assert row["properties"]["party"]["type"] == "integer"
 
 
 def test_schema_is_refused_anonymously(client):
