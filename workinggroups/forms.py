@@ -155,9 +155,7 @@ class PartyPositionsMixin:
 
     def fields_but_positions(self):
         """The form's visible fields other than the positions."""
-        return [
-            field for field in self.visible_fields() if not field.name.startswith("position_")
-        ]
+        return [field for field in self.visible_fields() if not field.name.startswith("position_")]
 
 
 class ContestedPointForm(AgreementContextMixin, PartyPositionsMixin, forms.Form):

@@ -95,10 +95,12 @@ def test_a_stale_contested_point_edit_is_refused_showing_both_versions(
         expect(page.get_by_role("heading", level=1)).to_have_text(POINT)
     assert_accessible(li)
 
+    sok.locator("details.position > summary", has_text="Cambodia").click()
     sok.get_by_label("Position of Cambodia").fill("Regional value content of 40%.")
     sok.get_by_role("button", name="Save").click()
     expect(sok.get_by_text("Contested point saved.")).to_be_visible()
 
+    li.locator("details.position > summary", has_text="China").click()
     li.get_by_label("Position of China").fill("Change of tariff heading.")
     li.get_by_label("Target date").fill("2020-06-08")
     li.get_by_role("button", name="Save").click()

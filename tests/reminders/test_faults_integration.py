@@ -174,7 +174,8 @@ def test_a_worker_killed_between_the_servers_acceptance_and_the_mark_sends_no_du
 
 
 @pytest.mark.skipif(
-    os.environ.get("DATABASE_URL", "").startswith("sqlite"), reason="kills PostgreSQL sessions"
+    not os.environ.get("DATABASE_URL", "").startswith("postgres"),
+    reason="kills PostgreSQL sessions",
 )
 @pytest.mark.parametrize("when", ["before the data", "after the acceptance"])
 def test_a_database_kill_mid_batch_is_recovered_at_once_not_after_the_lease(fta, stack, sink, when):
