@@ -50,10 +50,10 @@ BENCH_SECRET_KEY := $(or $(SECRET_KEY),$(shell $(BASE_PYTHON) -c 'import secrets
 bench: export SECRET_KEY = $(BENCH_SECRET_KEY)
 bench: $(STAMP)
 	command -v wrk >/dev/null || apt-get install -y -qq wrk >/dev/null || echo "wrk unavailable: no load figures"
-	psql "$(BENCH_DATABASE_URL)" -c 'select 1' >/dev/null 2>&1 || createdb -h 127.0.0.1 -U postgres tracker_bench
+	psql "$(BENCH_DATABASE_URL)" -c 'select 1' >/dev/null 2>&1 || createdb -h 127.0.0.1 -U postgres $(notdir $(BENCH_DATABASE_URL))
 	DATABASE_URL=$(BENCH_DATABASE_URL) $(PY) manage.py migrate --noinput -v 0
 	$(PY) manage.py collectstatic --noinput -v 0
-	# SCALE=10: the large data set ten times over (make bench SCALE=10).
+	# SCALE=10: the large data set ten times over, beside the large set (make bench SCALE=10).
 	DATABASE_URL=$(BENCH_DATABASE_URL) $(PY) scripts/stack.py exec -- $(PY) manage.py run_benchmarks --scale $(or $(SCALE),1)
 
 lint: $(STAMP)

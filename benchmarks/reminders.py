@@ -4,12 +4,15 @@ One generated agreement whose working group of PEOPLE members meets MEETINGS tim
 meeting starting a day from now, with a single lead time of one day: the next scan finds
 PEOPLE x MEETINGS reminders due. Measured:
 
-- the scan (`reminders.services.scan`): filling the ledger and cutting it into batches;
+- the scan (`reminders.services.scan`): filling the ledger and cutting it into batches, with
+  its queries, at PEOPLE x MEETINGS and with as many targets as reminders (one person each);
 - delivery through Celery: a worker process (as many processes as the machine has cores)
   sends the batches, each over one SMTP connection, with the ledger's claim and mark per
   reminder, to a local SMTP server (aiosmtpd) that counts what it accepted;
 - a naive baseline: the same messages, built and sent from as many threads, each over a new
-  SMTP connection, with no ledger at all (so it does less work per message than the real path).
+  SMTP connection, with no ledger at all (so it does less work per message than the real path);
+- what delivery costs the database per reminder: SQL statements and commits counted around the
+  same code path (`reminders.services.send_reminders`) in this process, over part of the set.
 """
 
 import datetime as dt
@@ -23,12 +26,14 @@ import threading
 import time
 import uuid
 from concurrent.futures import ThreadPoolExecutor
+from unittest import mock
 
 from aiosmtpd.controller import Controller
 from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.mail.backends.smtp import EmailBackend
-from django.db import transaction
+from django.db import connection, transaction
+from django.test.utils import override_settings
 from django.utils import timezone
 
 from benchmarks.generator import SLUG_PREFIX, USERNAME_PREFIX, generated_people
@@ -69,8 +74,11 @@ def clear() -> None:
 
 
 @transaction.atomic
-def build(now: dt.datetime) -> Agreement:
-    """PEOPLE x MEETINGS reminders due at `now`, and nothing else of this agreement."""
+def build(now: dt.datetime, people: int | None = None, meetings: int | None = None) -> Agreement:
+    """PEOPLE x MEETINGS reminders due at `now` (or people x meetings), and nothing else of
+    this agreement."""
+    people_count = PEOPLE if people is None else people
+    meeting_count = MEETINGS if meetings is None else meetings
     clear()
     agreement = Agreement.objects.create(
         name="Generated agreement for the reminder benchmark",
@@ -86,7 +94,7 @@ def build(now: dt.datetime) -> Agreement:
     )
     party = Party.objects.create(code="QRM", name="Generated party", capital_time_zone="UTC")
     Delegation.objects.create(agreement=agreement, party=party)
-    people = generated_people(USERNAMES, PEOPLE, lambda: "Asia/Phnom_Penh")
+    people = generated_people(USERNAMES, people_count, lambda: "Asia/Phnom_Penh")
     RoleAssignment.objects.bulk_create(
         RoleAssignment(user=person, agreement=agreement, role=Role.NEGOTIATOR) for person in people
     )
@@ -95,19 +103,21 @@ def build(now: dt.datetime) -> Agreement:
         Membership(working_group=group, user=person, party=party, role=MembershipRole.MEMBER)
         for person in people
     )
-    # A day from now, less five minutes: the one-day reminder of each is due.
+    # A day from now, less five minutes: the one-day reminder of each is due. The meetings
+    # start within four minutes of one another, however many they are.
     starts = now + dt.timedelta(days=1, minutes=-5)
+    apart = dt.timedelta(seconds=min(1.0, 240 / max(1, meeting_count)))
     meetings = Meeting.objects.bulk_create(
         Meeting(
             agreement=agreement,
             kind=MeetingKind.WORKING_GROUP,
             title=f"Working session {n + 1}",
-            starts_at=starts + dt.timedelta(seconds=n),
+            starts_at=starts + apart * n,
             ends_at=starts + dt.timedelta(hours=3),
             time_zone="Asia/Phnom_Penh",
             video_link="https://video.example.org/rem",
         )
-        for n in range(MEETINGS)
+        for n in range(meeting_count)
     )
     through = Meeting.working_groups.through
     through.objects.bulk_create(
@@ -116,20 +126,92 @@ def build(now: dt.datetime) -> Agreement:
     return agreement
 
 
-def measure_scan(repeat: int = 3) -> dict:
-    """Seconds to scan with PEOPLE x MEETINGS reminders due, over fresh ledgers."""
-    timings, created = [], 0
+class StatementCounter:
+    """SQL statements run, and transactions committed, by this process's database connection
+    while it is used: a statement outside a transaction is a commit of its own."""
+
+    def __init__(self):
+        self.statements = 0
+        self.commits = 0
+
+    def __call__(self, execute, sql, params, many, context):
+        self.statements += 1
+        if not connection.in_atomic_block and connection.get_autocommit():
+            self.commits += 1
+        return execute(sql, params, many, context)
+
+    def __enter__(self):
+        commit = connection.commit
+
+        def counted_commit():
+            self.commits += 1
+            return commit()
+
+        self._patch = mock.patch.object(connection, "commit", counted_commit)
+        self._patch.start()
+        self._wrapper = connection.execute_wrapper(self)
+        self._wrapper.__enter__()
+        return self
+
+    def __exit__(self, *exc):
+        self._wrapper.__exit__(*exc)
+        self._patch.stop()
+
+
+def measure_scan(repeat: int = 3, people: int | None = None, meetings: int | None = None) -> dict:
+    """Seconds (and queries) to scan with people x meetings reminders due (PEOPLE x MEETINGS
+    by default), over fresh ledgers."""
+    timings, created, queries = [], 0, []
     for _ in range(repeat):
         now = timezone.now()
-        agreement = build(now)
+        agreement = build(now, people, meetings)
         started = time.perf_counter()
-        services.scan(now=now)
+        with StatementCounter() as counter:
+            services.scan(now=now)
         timings.append(time.perf_counter() - started)
+        queries.append(counter.statements)
         created = Reminder.objects.filter(agreement=agreement).count()
     return {
         "reminders": created,
+        "targets": MEETINGS if meetings is None else meetings,
+        "queries": max(queries),
         "median_s": statistics.median(timings),
         "spread_s": (min(timings), max(timings)),
+    }
+
+
+def measure_delivery_cost(batches: int = 20) -> dict:
+    """SQL statements and commits per reminder on the delivery path, in this process, over
+    the first `batches` batches of the set, to a local SMTP server; with the time it took."""
+    controller, handler, port = _sink()
+    mailers = {
+        "default": {
+            "BACKEND": "django.core.mail.backends.smtp.EmailBackend",
+            "OPTIONS": {"host": "127.0.0.1", "port": port, "timeout": 20},
+        }
+    }
+    try:
+        now = timezone.now()
+        agreement = build(now)
+        chosen = services.scan(now=now)[:batches]
+        total = sum(len(batch) for batch in chosen)
+        with override_settings(MAILERS=mailers), StatementCounter() as counter:
+            started = time.perf_counter()
+            for batch in chosen:
+                services.send_reminders(reminder_ids=batch)
+            elapsed = time.perf_counter() - started
+        sent = Reminder.objects.filter(agreement=agreement, status=ReminderStatus.SENT).count()
+    finally:
+        controller.stop()
+    return {
+        "reminders": total,
+        "messages": handler.count,
+        "marked_sent": sent,
+        "statements": counter.statements,
+        "commits": counter.commits,
+        "statements_per_reminder": counter.statements / total,
+        "commits_per_reminder": counter.commits / total,
+        "per_second_one_process": handler.count / elapsed,
     }
 
 

@@ -59,11 +59,18 @@ def _payload(body: bytes) -> bytes:
     return data + b".\r\n"
 
 
-def send(backend, message, *, before_data=lambda: None) -> None:
+def prepare(message):
+    """The message as it goes over SMTP (its headers checked on the way): made once, and
+    given to `send` as `prepared`."""
+    return message.message(policy=email.policy.SMTP)
+
+
+def send(backend, message, *, before_data=lambda: None, prepared=None) -> None:
     """Send one message over this open backend, or raise NotSent, Unconfirmed or Unsendable.
 
     `before_data` runs once the server has taken the sender and recipient and before the
     message data goes: the moment from which a lost connection leaves the outcome unknown.
+    `prepared` is the message as `prepare` made it, when it was made already.
     """
     if not isinstance(backend, SMTPBackend):
         # Another kind of backend (files, memory, console) has no unknown outcome.
@@ -73,7 +80,7 @@ def send(backend, message, *, before_data=lambda: None) -> None:
     try:
         sender = backend.prep_address(message.from_email)
         recipients = [backend.prep_address(address) for address in message.recipients()]
-        body = message.message(policy=email.policy.SMTP).as_bytes()
+        body = (prepared if prepared is not None else prepare(message)).as_bytes()
     except (ValueError, TypeError, UnicodeError) as error:
         raise Unsendable(f"{type(error).__name__}: {error}") from error
     if not recipients:

@@ -1,14 +1,20 @@
 """The reminder email: subject, plain text and HTML in the recipient's language and zone,
 an .ics for each meeting, and the headers that mark it as automatic."""
 
+import copy
 import datetime as dt
 import hashlib
+import json
+import re
+import uuid
+from contextvars import ContextVar
 from email.message import MIMEPart
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.utils import translation
+from django.utils.html import escape
 from django.utils.translation import gettext as _
 from django.utils.translation import ngettext
 
@@ -158,22 +164,115 @@ def _item(reminder, target, recipient, now) -> dict:
     }
 
 
-def calendar_part(reminder, meeting, recipient, now) -> MIMEPart:
+def calendar_part(reminder, meeting, recipient, now, parts=None) -> MIMEPart:
     """The meeting's calendar entry, as an invitation that calendars apply as an update: one
-    UID per meeting, SEQUENCE raised by every move, and a cancellation as METHOD:CANCEL."""
+    UID per meeting, SEQUENCE raised by every move, and a cancellation as METHOD:CANCEL.
+
+    With `parts` (a batch's `Parts`), the entry is written once per meeting and sequence and
+    only its attendee is changed for each recipient."""
     method = "CANCEL" if meeting.is_cancelled else "REQUEST"
+    if parts is not None:
+        return parts.calendar_part(reminder, meeting, recipient, now, method)
     event = calendar.meeting_event(
         meeting, sequence=reminder.revision, stamp=now, attendee=recipient.email
     )
+    return _calendar_mime(calendar.calendar([event], method=method).decode(), meeting, method)
+
+
+def _calendar_mime(text: str, meeting, method: str) -> MIMEPart:
     part = MIMEPart()
     part.set_content(
-        calendar.calendar([event], method=method).decode(),
+        text,
         subtype="calendar",
         params={"method": method},
         disposition="attachment",
         filename=f"meeting-{meeting.pk}.ics",
     )
     return part
+
+
+# The parts of the batch being sent, if any (see Parts).
+_batch_parts: ContextVar = ContextVar("reminder_batch_parts", default=None)
+
+
+class Parts:
+    """What the messages of one batch share, built once and reused for each recipient: a
+    message's subject and bodies per (reminders' targets as scheduled, language, zone), the
+    recipient's name put in afterwards; a meeting's calendar entry per (meeting, sequence),
+    the attendee put in afterwards. Only for one batch: `now` is the batch's moment.
+
+    Used as `with Parts():`, every message built inside uses it."""
+
+    def __init__(self):
+        # Stands for the recipient's name or address while the shared text is made: letters
+        # and digits only, so that escaping leaves it as it is.
+        self.token = f"R{uuid.uuid4().hex}"
+        self.bodies = {}
+        self.calendars = {}
+        self._reset = None
+
+    def __enter__(self):
+        self._reset = _batch_parts.set(self)
+        return self
+
+    def __exit__(self, *exc):
+        _batch_parts.reset(self._reset)
+
+    @staticmethod
+    def body_key(recipient, items) -> tuple:
+        return (
+            recipient.language or settings.LANGUAGE_CODE,
+            recipient.time_zone,
+            tuple(
+                (
+                    reminder.kind,
+                    reminder.target_id,
+                    reminder.revision,
+                    reminder.offset_days,
+                    reminder.digest,
+                    reminder.target_at,
+                    json.dumps(reminder.change, sort_keys=True, default=str),
+                )
+                for reminder, _target in items
+            ),
+        )
+
+    def calendar_part(self, reminder, meeting, recipient, now, method) -> MIMEPart:
+        def written(attendee):
+            event = calendar.meeting_event(
+                meeting, sequence=reminder.revision, stamp=now, attendee=attendee
+            )
+            text = calendar.calendar([event], method=method).decode()
+            return _calendar_mime(text, meeting, method)
+
+        key = (meeting.pk, reminder.revision, method)
+        if key not in self.calendars:
+            self.calendars[key] = written(self.token)
+        shared = self.calendars[key]
+        address = recipient.email
+        text = shared._payload  # as stored: what the encoding decided on is kept as it is
+        start = text.find(self.token)
+        line_start = text.rfind("\n", 0, start) + 1
+        line_end = text.find("\n", start)
+        line_octets = len(text[line_start:line_end].rstrip("\r").encode()) - len(self.token)
+        # An address that needs no escaping and keeps its line unfolded is put in as it is (it
+        # changes neither how the entry is folded nor how the part is encoded); any other is
+        # written the whole way, as the calendar writes it.
+        if not (
+            _PLAIN_ADDRESS.fullmatch(address)
+            and line_octets + len(address) <= _ICS_LINE_OCTETS
+            and shared["Content-Transfer-Encoding"] in ("7bit", "8bit")
+        ):
+            return written(address)
+        part = copy.copy(shared)
+        part._headers = list(shared._headers)
+        part._payload = text.replace(self.token, address)
+        return part
+
+
+# What may stand in a calendar line as it is, and how long such a line may be unfolded.
+_PLAIN_ADDRESS = re.compile(r"[A-Za-z0-9.!#$%&'*+/=?^_`{|}~@-]+")
+_ICS_LINE_OCTETS = 74
 
 
 def _as_scheduled(state: dict) -> Meeting | None:
@@ -251,8 +350,8 @@ def _deadline_change(reminder, deadline, today) -> dict:
     }
 
 
-def build_message(*, recipient, items, now) -> EmailMultiAlternatives:
-    """One email for one reminder, or a digest when the reminders are the digest's."""
+def _bodies(recipient, items, now) -> tuple[str, str, str]:
+    """The subject, plain text and HTML of one email."""
     with translation.override(recipient.language or settings.LANGUAGE_CODE):
         entries = [_item(reminder, target, recipient, now) for reminder, target in items]
         is_digest = items[0][0].digest
@@ -279,6 +378,33 @@ def build_message(*, recipient, items, now) -> EmailMultiAlternatives:
         }
         text = render_to_string("reminders/email/reminder.txt", context)
         html = render_to_string("reminders/email/reminder.html", context)
+    return subject, text, html
+
+
+class _Named(str):
+    """The recipient as the templates see them (only their name is shown), standing in for
+    the person while a text shared by several recipients is made."""
+
+
+def build_message(*, recipient, items, now, parts: Parts | None = None) -> EmailMultiAlternatives:
+    """One email for one reminder, or a digest when the reminders are the digest's. With
+    `parts` (by default those of the batch being sent), what other recipients of the batch
+    share with this one is built only once."""
+    parts = parts or _batch_parts.get()
+    if parts is None:
+        subject, text, html = _bodies(recipient, items, now)
+    else:
+        key = Parts.body_key(recipient, items)
+        if key not in parts.bodies:
+            stand_in = _Named(parts.token)
+            stand_in.zone = recipient.zone
+            stand_in.time_zone = recipient.time_zone
+            stand_in.language = recipient.language
+            parts.bodies[key] = _bodies(stand_in, items, now)
+        subject, text, html = parts.bodies[key]
+        name = str(recipient)
+        text = text.replace(parts.token, name)
+        html = html.replace(parts.token, escape(name))
     ids = ".".join(str(reminder.pk) for reminder, _ in items)
     # The same reminder always has the same Message-ID, so a repeat can be recognised.
     key = hashlib.sha256(ids.encode()).hexdigest()[:16]
@@ -297,5 +423,5 @@ def build_message(*, recipient, items, now) -> EmailMultiAlternatives:
     message.attach_alternative(html, "text/html")
     for reminder, target in items:
         if reminder.kind in (ReminderKind.MEETING, ReminderKind.MEETING_CHANGE):
-            message.attach(calendar_part(reminder, target, recipient, now))
+            message.attach(calendar_part(reminder, target, recipient, now, parts))
     return message

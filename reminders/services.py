@@ -46,7 +46,7 @@ from reminders.choices import (
     ReminderKind,
     ReminderStatus,
 )
-from reminders.emails import build_message
+from reminders.emails import Parts, build_message
 from reminders.models import LeadTimes, Preference, Reminder, TargetRevision
 
 logger = logging.getLogger(__name__)
@@ -316,12 +316,13 @@ def recover(*, now: dt.datetime) -> dict[str, int]:
 
 
 def dispatch(*, now: dt.datetime) -> list[list[int]]:
-    """Batches of ready reminder ids, a recipient's digest kept in one batch."""
+    """Batches of ready reminder ids, a recipient's digest kept in one batch. The others go
+    by target, so that a batch's messages share their parts (see emails.Parts)."""
     recover(now=now)
     ready = list(
         _ready(now)
         .filter(Q(queued_at__isnull=True) | Q(queued_at__lt=now - _lease()))
-        .order_by("recipient_id", "digest", "pk")
+        .order_by("digest", "kind", "target_id", "recipient_id", "pk")
         .values_list("pk", "recipient_id", "digest")
     )
     if not ready:
@@ -411,12 +412,13 @@ def _persist(write, what: str):
     return None  # pragma: no cover
 
 
-def _claim(pk: int, now: dt.datetime, token: uuid.UUID) -> bool:
-    """Claim one reminder for this batch: a ready one, or one this batch (an earlier run of
-    it, handed back after a database error or redelivered) claimed and did not hand over."""
+def _claim(pks: list[int], now: dt.datetime, token: uuid.UUID) -> int:
+    """Claim the reminders of one message in one statement: the ready ones, and those this
+    batch (an earlier run of it, handed back after a database error or redelivered) claimed
+    and did not hand over."""
     ours = Q(status=ReminderStatus.SENDING, claim_token=token, handed_at__isnull=True)
-    claimed = (
-        Reminder.objects.filter(pk=pk)
+    return (
+        Reminder.objects.filter(pk__in=pks)
         .filter(_ready_q(now) | ours)
         .update(
             status=ReminderStatus.SENDING,
@@ -426,7 +428,6 @@ def _claim(pk: int, now: dt.datetime, token: uuid.UUID) -> bool:
             attempts=F("attempts") + 1,
         )
     )
-    return bool(claimed)
 
 
 def _why_not(
@@ -569,18 +570,20 @@ def _release(claims, error, now, token, *, how: str, targets: dict, outcome: Out
             outcome.retry_in = min(outcome.retry_in or seconds, seconds)
 
 
-def _mark(pks, token, status: str, note: str = "") -> int:
-    """Record the mail server's acceptance (or its silence) under this claim."""
+def _marking(pks, token, status: str, note: str = ""):
+    """The conditional update that records the mail server's acceptance (or its silence)
+    under this claim, as (rows, fields)."""
     fields = {"status": status, "note": note[:2000]}
     if status == ReminderStatus.SENT:
         fields["sent_at"] = timezone.now()
+    rows = Reminder.objects.filter(pk__in=pks, claim_token=token, status=ReminderStatus.SENDING)
+    return rows, fields
 
-    def write():
-        return Reminder.objects.filter(
-            pk__in=pks, claim_token=token, status=ReminderStatus.SENDING
-        ).update(**fields)
 
-    return _persist(write, f"marking reminders {status}")
+def _mark(pks, token, status: str, note: str = "") -> int:
+    """Record the mail server's acceptance (or its silence) under this claim."""
+    rows, fields = _marking(pks, token, status, note)
+    return _persist(lambda: rows.update(**fields), f"marking reminders {status}")
 
 
 class _Connection:
@@ -621,6 +624,20 @@ def _group(reminder_ids, rows) -> list[list[Reminder]]:
     return messages
 
 
+def _concerned(targets: dict) -> dict:
+    """{(kind, target id): the ids of the people it concerns now}, for all of a batch's
+    targets: a few queries per kind, whatever their number."""
+    by_kind = defaultdict(list)
+    for (kind, _pk), target in targets.items():
+        by_kind[kind].append(target)
+    concerned = {}
+    for kind, found in by_kind.items():
+        people = selectors.recipients_of(kind, found)
+        for target in found:
+            concerned[(kind, target.pk)] = {person.pk for person in people.get(target.pk, ())}
+    return concerned
+
+
 def send_reminders(
     *,
     reminder_ids: list[int],
@@ -634,6 +651,11 @@ def send_reminders(
     database error, or when its task is delivered again); `accepted` are reminders an earlier
     run saw the mail server accept and could not mark sent. Raises Interrupted when the
     database goes away mid-batch: what it holds is what to run again, at once.
+
+    The batch's rows, targets and the people each target concerns are read once; each
+    message is claimed in one statement, in the same commit as the mark of the message the
+    server accepted before it (the last one is marked at the end of the batch); what the
+    messages share (bodies per language and zone, a meeting's calendar entry) is built once.
     """
     token = uuid.UUID(str(claim)) if claim else uuid.uuid4()
     outcome = Outcome()
@@ -645,6 +667,8 @@ def send_reminders(
             raise Interrupted(list(reminder_ids), accepted) from error
         outcome.sent.extend(accepted)
         accepted = []
+    # What the messages say is as of the batch's start; each claim is taken at its moment.
+    as_of = now or timezone.now()
     done = set()
     connection = _Connection()
     try:
@@ -652,23 +676,34 @@ def send_reminders(
             r.pk: r
             for r in Reminder.objects.filter(pk__in=reminder_ids).select_related("recipient")
         }
-        targets = _targets(rows.values())
-        prefs = selectors.preferences({r.recipient_id for r in rows.values()})
-        messages = _group(reminder_ids, rows)
         done.update(pk for pk in reminder_ids if pk not in rows)
-        concerned = {}
-        for position, group in enumerate(messages):
-            stop = _send_one(
-                group, token, now, targets, prefs, concerned, connection, outcome, accepted
-            )
-            done.update(r.pk for r in group)
-            if stop:
-                # The server is unwell: try this and the rest again later.
-                rest = [r.pk for later in messages[position + 1 :] for r in later]
-                Reminder.objects.filter(pk__in=rest).update(queued_at=None)
-                outcome.retry.extend(rest)
-                outcome.retry_in = outcome.retry_in or _backoff(1).total_seconds()
-                break
+        messages = _group(reminder_ids, rows)
+        targets = _targets(rows.values()) if rows else {}
+        prefs = selectors.preferences({r.recipient_id for r in rows.values()})
+        concerned = _concerned(targets)
+        with Parts():
+            for position, group in enumerate(messages):
+                stop = _send_one(
+                    group,
+                    token,
+                    now,
+                    as_of,
+                    targets,
+                    prefs,
+                    concerned,
+                    connection,
+                    outcome,
+                    accepted,
+                )
+                done.update(r.pk for r in group)
+                if stop:
+                    # The server is unwell: try this and the rest again later.
+                    rest = [r.pk for later in messages[position + 1 :] for r in later]
+                    Reminder.objects.filter(pk__in=rest).update(queued_at=None)
+                    outcome.retry.extend(rest)
+                    outcome.retry_in = outcome.retry_in or _backoff(1).total_seconds()
+                    break
+        _mark_accepted(accepted, token, outcome)
     except _CONNECTION_ERRORS as error:
         logger.warning("Reminder batch interrupted by the database (%s): handed back", error)
         unsent = [pk for pk in reminder_ids if pk not in done and pk not in accepted]
@@ -676,6 +711,60 @@ def send_reminders(
     finally:
         connection.drop()
     return outcome
+
+
+def _mark_accepted(accepted: list[int], token, outcome: Outcome, marked: int | None = None):
+    """Mark sent what the mail server accepted (unless `marked` says how many were, in a
+    commit of their own); retried on fresh connections. Raises when the database stays away:
+    they are still in `accepted`, to be handed back."""
+    if not accepted:
+        return
+    pks = list(accepted)
+    if marked is None:
+        marked = _mark(pks, token, ReminderStatus.SENT)
+    del accepted[: len(pks)]
+    if marked < len(pks):
+        logger.warning("Reminders %s: claim lost while sending", pks)
+    outcome.sent.extend(pks)
+
+
+def _claim_marking(group, token, moment, accepted: list[int], outcome: Outcome) -> list:
+    """Claim one message's reminders, in the same commit as the mark of those the mail server
+    accepted before (a failed mark is retried on fresh connections); the reminders claimed."""
+    pks = [r.pk for r in group]
+    marking, marked, marking_failed = list(accepted), None, False
+    try:
+        with transaction.atomic():
+            if marking:
+                rows, fields = _marking(marking, token, ReminderStatus.SENT)
+                try:
+                    marked = rows.update(**fields)
+                except _CONNECTION_ERRORS:
+                    marking_failed = True
+                    raise
+            claimed = _claim(pks, moment, token)
+    except _CONNECTION_ERRORS:
+        # Marked still; then, if it was the mark that failed, this message goes on.
+        _mark_accepted(accepted, token, outcome)
+        if not marking_failed:
+            raise
+        claimed = _claim(pks, moment, token)
+    else:
+        _mark_accepted(accepted, token, outcome, marked)
+    if claimed == len(pks):
+        return list(group)
+    if not claimed:
+        return []  # sent, being sent by someone else, or not due
+    ours = set(
+        Reminder.objects.filter(
+            pk__in=pks,
+            claim_token=token,
+            claimed_at=moment,
+            status=ReminderStatus.SENDING,
+            handed_at__isnull=True,
+        ).values_list("pk", flat=True)
+    )
+    return [r for r in group if r.pk in ours]
 
 
 class _ClaimLost(Exception):
@@ -686,17 +775,17 @@ class _ClaimLost(Exception):
 _TOO_LATE = ("", "meeting started", "deadline passed")
 
 
-def _send_one(group, token, now, targets, prefs, concerned, connection, outcome, accepted):
+def _send_one(group, token, now, as_of, targets, prefs, concerned, connection, outcome, accepted):
     """Claim, check, build and send one message; True when the rest of the batch must wait.
 
     Whatever goes wrong with this one message is recorded against its reminders alone;
     only the database going away is raised, to hand the batch back.
     """
     moment = now or timezone.now()
+    # The earlier message's acceptance is marked in the same commit as this one's claim.
+    group = _claim_marking(group, token, moment, accepted, outcome)
     claims = []
     for reminder in group:
-        if not _claim(reminder.pk, moment, token):
-            continue  # sent, being sent by someone else, or not due
         reminder.attempts += 1
         target = targets.get((reminder.kind, reminder.target_id))
         reason = _why_not(reminder, target, prefs[reminder.recipient_id], moment, concerned)
@@ -725,9 +814,9 @@ def _send_one(group, token, now, targets, prefs, concerned, connection, outcome,
         message = build_message(
             recipient=group[0].recipient,
             items=[(r, targets[(r.kind, r.target_id)]) for r in claims],
-            now=moment,
+            now=as_of,
         )
-        message.message()  # the headers are checked here, not halfway through sending
+        prepared = delivery.prepare(message)  # the headers are checked here, not halfway
     except _CONNECTION_ERRORS:
         raise
     except Exception as error:
@@ -742,15 +831,15 @@ def _send_one(group, token, now, targets, prefs, concerned, connection, outcome,
     def before_data():
         # Conditional on this very claim: another run of the same batch (a task delivered
         # twice) that took the reminders back meanwhile sends them, not this one.
-        marked = Reminder.objects.filter(
+        taken = Reminder.objects.filter(
             pk__in=pks, claim_token=token, claimed_at=moment, status=ReminderStatus.SENDING
         ).update(handed_at=timezone.now())
-        if marked != len(pks):
+        if taken != len(pks):
             raise _ClaimLost
         handed.append(True)
 
     try:
-        delivery.send(connection.get(), message, before_data=before_data)
+        delivery.send(connection.get(), message, before_data=before_data, prepared=prepared)
     except _CONNECTION_ERRORS:
         connection.drop()
         raise
@@ -790,14 +879,9 @@ def _send_one(group, token, now, targets, prefs, concerned, connection, outcome,
         else:
             fail(reason, UNFORESEEN)
         return False
-    # Accepted. The mark is retried on fresh connections; if the database stays away, the
-    # batch is handed back with these to be marked first.
+    # Accepted: marked sent with the next message's claim, or at the batch's end. If
+    # the database stays away meanwhile, the batch is handed back with these to mark first.
     accepted.extend(pks)
-    marked = _mark(pks, token, ReminderStatus.SENT)
-    del accepted[-len(pks) :]
-    if marked < len(pks):
-        logger.warning("Reminders %s: claim lost while sending", pks)
-    outcome.sent.extend(pks)
     return False
 
 

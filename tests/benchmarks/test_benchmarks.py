@@ -88,3 +88,20 @@ def test_the_reminder_set_is_due_all_at_once(monkeypatch):
     assert sum(len(batch) for batch in batches) == 12
     reminder_bench.clear()
     assert not Reminder.objects.exists()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_delivery_cost_counts_statements_and_commits_on_the_real_path(monkeypatch):
+    monkeypatch.setattr(reminder_bench, "PEOPLE", 3)
+    monkeypatch.setattr(reminder_bench, "MEETINGS", 2)
+
+    cost = reminder_bench.measure_delivery_cost(batches=1)
+
+    # One batch: two meetings' three people, each sent and marked once.
+    assert cost["reminders"] == cost["messages"] == cost["marked_sent"] == 6
+    # Per message a claim and a handing over; the mark of each but the last shares the next
+    # one's claim's commit, the last is marked alone; and the batch's few reads.
+    updates = 6 + 6 + 6
+    assert updates < cost["statements"] <= updates + 10
+    assert cost["statements"] - cost["commits"] == 5
+    reminder_bench.clear()

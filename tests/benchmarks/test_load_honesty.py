@@ -85,15 +85,23 @@ def test_the_session_check_sees_a_redirect_as_signed_out(server):
 
 
 def test_a_load_run_is_valid_only_signed_in_and_without_errors():
-    good = load.summary([{"rps": 25.0, "p50": 160.0, "p99": 290.0, "answers": 375, "errors": 0}])
+    good = load.summary([{"rps": 180.0, "p50": 160.0, "p99": 290.0, "answers": 5400, "errors": 0}])
+    slow = load.summary([{"rps": 25.0, "p50": 160.0, "p99": 900.0, "answers": 750, "errors": 0}])
     bad = load.summary([{"rps": 900.0, "p50": 2.0, "p99": 5.0, "answers": 9000, "errors": 9000}])
 
-    valid = "\n".join(_load_report(good, (True, 200), (True, 200), 5, 5, 15))
-    signed_out = "\n".join(_load_report(good, (True, 200), (False, 302), 5, 5, 15))
-    redirected = "\n".join(_load_report(bad, (True, 200), (True, 200), 5, 5, 15))
+    valid = "\n".join(_load_report(good, (True, 200), (True, 200), 5, 50, 30))
+    valid_but_slow = "\n".join(_load_report(slow, (True, 200), (True, 200), 5, 50, 30))
+    signed_out = "\n".join(_load_report(good, (True, 200), (False, 302), 5, 50, 30))
+    redirected = "\n".join(_load_report(bad, (True, 200), (True, 200), 5, 50, 30))
 
     assert "NOT" not in valid
-    assert "| 0 of 375 | 0 | met |" in valid
+    assert "| 0 of 5,400 | 0 | met |" in valid
+    assert "| requests/s | 180.0 (180.0–180.0) | ≥ 150 | met |" in valid
+    assert "| p99 latency, ms | 290.0 (290.0–290.0) | ≤ 300 | met |" in valid
+    # Signed in and without errors, the figures are valid, and say they miss their goals.
+    assert "| requests/s | 25.0 (25.0–25.0) | ≥ 150 | NOT met |" in valid_but_slow
+    assert "| p99 latency, ms | 900.0 (900.0–900.0) | ≤ 300 | NOT met |" in valid_but_slow
+    assert "signed in: valid." in valid_but_slow
     assert "HTTP 302 after" in signed_out
     assert "**NOT valid**" in signed_out
     assert "| 9000 of 9,000 | 0 | NOT met |" in redirected
