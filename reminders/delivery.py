@@ -9,6 +9,7 @@ server actually gave, or a failure before the end of the data was sent, may be r
 import contextlib
 import email.policy
 import re
+import select
 import smtplib
 
 from django.core.mail.backends.smtp import EmailBackend as SMTPBackend
@@ -59,18 +60,33 @@ def _payload(body: bytes) -> bytes:
     return data + b".\r\n"
 
 
+# How long a server may take to answer before `waiting` is called.
+PATIENCE_SECONDS = 0.05
+
+
+def _reply(smtp, waiting):
+    """The server's reply to the command just sent; `waiting` is called first if it is slow
+    to come."""
+    if waiting is not None and smtp.sock is not None:
+        ready, _, _ = select.select([smtp.sock], [], [], PATIENCE_SECONDS)
+        if not ready:
+            waiting()
+    return smtp.getreply()
+
+
 def prepare(message):
     """The message as it goes over SMTP (its headers checked on the way): made once, and
     given to `send` as `prepared`."""
     return message.message(policy=email.policy.SMTP)
 
 
-def send(backend, message, *, before_data=lambda: None, prepared=None) -> None:
+def send(backend, message, *, before_data=lambda: None, prepared=None, waiting=None) -> None:
     """Send one message over this open backend, or raise NotSent, Unconfirmed or Unsendable.
 
     `before_data` runs once the server has taken the sender and recipient and before the
     message data goes: the moment from which a lost connection leaves the outcome unknown.
-    `prepared` is the message as `prepare` made it, when it was made already.
+    `prepared` is the message as `prepare` made it, when it was made already. `waiting` is
+    called (once) if the server is slow to answer the sender or a recipient.
     """
     if not isinstance(backend, SMTPBackend):
         # Another kind of backend (files, memory, console) has no unknown outcome.
@@ -88,14 +104,25 @@ def send(backend, message, *, before_data=lambda: None, prepared=None) -> None:
     smtp = backend.connection
     try:
         smtp.ehlo_or_helo_if_needed()
-        options = [f"size={len(body)}"] if smtp.does_esmtp and smtp.has_extn("size") else []
-        code, reply = smtp.mail(sender, options)
+        if waiting is not None:
+            called = waiting
+
+            def waiting():
+                nonlocal called
+                if called is not None:
+                    once, called = called, None
+                    once()
+
+        size = f" size={len(body)}" if smtp.does_esmtp and smtp.has_extn("size") else ""
+        smtp.putcmd("mail", f"from:{smtplib.quoteaddr(sender)}{size}")
+        code, reply = _reply(smtp, waiting)
         if code != 250:
             _rset(smtp)
             raise smtplib.SMTPSenderRefused(code, reply, sender)
         refused = {}
         for recipient in recipients:
-            code, reply = smtp.rcpt(recipient)
+            smtp.putcmd("rcpt", f"to:{smtplib.quoteaddr(recipient)}")
+            code, reply = _reply(smtp, waiting)
             if code not in (250, 251):
                 refused[recipient] = (code, reply)
         if len(refused) == len(recipients):

@@ -166,6 +166,10 @@ class Reminder(models.Model):
     # When the current claim began handing the message's data to the mail server: from then on
     # a sender that stops leaves the outcome unknown, and the reminder is not sent again blindly.
     handed_at = models.DateTimeField(_("handed to the mail server at"), null=True, blank=True)
+    # Where in its batch's claim this reminder's message comes: a batch is claimed in one
+    # statement and sent in this order, so a sender that stops was at the first one not
+    # handed over, and the rest were never reached.
+    claim_order = models.PositiveSmallIntegerField(_("place in its batch"), null=True, blank=True)
     # How often a sender stopped (killed, say) while holding the claim, before handing it over.
     interruptions = models.PositiveSmallIntegerField(_("interrupted sends"), default=0)
     next_attempt_at = models.DateTimeField(_("next attempt at"), null=True, blank=True)
@@ -179,10 +183,8 @@ class Reminder(models.Model):
         verbose_name = _("reminder")
         verbose_name_plural = _("reminders")
         ordering = ["-send_after", "pk"]
-        indexes = [
-            models.Index(fields=["status", "send_after"]),
-            models.Index(fields=["kind", "target_id"]),
-        ]
+        # Looked up by target through the unique constraint's index, which begins with it.
+        indexes = [models.Index(fields=["status", "send_after"])]
         constraints = [
             models.UniqueConstraint(
                 fields=["kind", "target_id", "revision", "recipient", "offset_days"],

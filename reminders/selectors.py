@@ -102,9 +102,10 @@ def _role_holders(agreement_ids, roles) -> dict[int, set[int]]:
     return found
 
 
-def recipients_of(kind: str, targets) -> dict[int, list]:
+def recipients_of(kind: str, targets, within: QuerySet | None = None) -> dict[int, list]:
     """{target id: the people it concerns} for many targets of one kind, as `recipients`
-    gives them for one: three queries at most, whatever the number of targets."""
+    gives them for one: three queries at most, whatever the number of targets. `within`:
+    a query that selects (at least) these targets, asked in place of a list of their ids."""
     kind = NOTICE_OF.get(kind, kind)
     targets = list(targets)
     wanted = defaultdict(set)
@@ -115,6 +116,8 @@ def recipients_of(kind: str, targets) -> dict[int, list]:
             for target in leading:
                 wanted[target.pk] |= holders[target.agreement_id]
         grouped = [t.pk for t in targets if t.kind not in LEADERSHIP_MEETINGS]
+        if grouped and within is not None:
+            grouped = within.exclude(kind__in=LEADERSHIP_MEETINGS).values("pk")
         if grouped:
             rows = Membership.objects.filter(working_group__meetings__in=grouped).values_list(
                 "working_group__meetings", "user_id"
@@ -339,20 +342,51 @@ def latest_due_offset(kind, target, lead: LeadTimes, recipient, now) -> tuple[in
     return -FOLLOW_UP_DAYS * weeks, moment
 
 
-def watched_targets(now: dt.datetime):
-    """(kind, target) pairs whose moves and cancellations are announced: every meeting still
+# What a target's state (see `state`) is made of, read without building model instances.
+_STATE_FIELDS = {
+    ReminderKind.MEETING: (
+        "pk", "starts_at", "ends_at", "time_zone", "location", "video_link", "is_cancelled"
+    ),
+    ReminderKind.DEADLINE: ("pk", "due_on"),
+}  # fmt: skip
+
+
+def watched(now: dt.datetime) -> dict[str, QuerySet]:
+    """The targets whose moves and cancellations are announced, by kind: every meeting still
     ahead, cancelled or not, and every deadline not done and not long past."""
-    meetings = Meeting.objects.filter(starts_at__gt=now).select_related("agreement")
-    deadlines = Deadline.objects.filter(
-        done=False, due_on__gte=now.date() - dt.timedelta(days=1)
-    ).select_related("agreement", "working_group")
-    for kind, queryset in ((ReminderKind.MEETING, meetings), (ReminderKind.DEADLINE, deadlines)):
-        for target in queryset.iterator(chunk_size=2000):
-            yield kind, target
+    return {
+        ReminderKind.MEETING: Meeting.objects.filter(starts_at__gt=now),
+        ReminderKind.DEADLINE: Deadline.objects.filter(
+            done=False, due_on__gte=now.date() - dt.timedelta(days=1)
+        ),
+    }
 
 
-def candidate_targets(now: dt.datetime):
-    """(kind, target) pairs that may have a reminder due now; a superset, checked one by one."""
+def states(querysets: dict[str, QuerySet]) -> dict[tuple[str, int], dict]:
+    """{(kind, id): state} of the targets these queries select: a query per kind."""
+    found = {}
+    for kind, queryset in querysets.items():
+        for row in queryset.values_list(*_STATE_FIELDS[kind], named=True):
+            found[(kind, row.pk)] = state(kind, row)
+    return found
+
+
+def targets(keys) -> dict[tuple[str, int], object]:
+    """{(kind, id): target} for these keys, a query per kind."""
+    by_kind = defaultdict(set)
+    for kind, pk in keys:
+        by_kind[kind].add(pk)
+    found = {}
+    for kind, ids in by_kind.items():
+        rows = MODELS[kind].objects.filter(pk__in=ids)
+        if kind == ReminderKind.DEADLINE:
+            rows = rows.select_related("working_group")
+        found.update(((kind, target.pk), target) for target in rows)
+    return found
+
+
+def candidates(now: dt.datetime) -> dict[str, QuerySet]:
+    """The targets that may have a reminder due now, by kind; a superset, checked one by one."""
     longest = max(
         [max(_default_meeting_days()), max(default_deadline_lead_days())]
         + [
@@ -387,26 +421,43 @@ def candidate_targets(now: dt.datetime):
         escalated_at__lte=now,
         escalated_at__gte=now - ESCALATION_CATCH_UP,
     ).select_related("chapter__working_group")
-    for kind, queryset in (
-        (ReminderKind.MEETING, meetings),
-        (ReminderKind.DEADLINE, deadlines),
-        (ReminderKind.CONTESTED_POINT, points),
-        (ReminderKind.COMMITMENT, commitments),
-        (ReminderKind.ESCALATION, escalations),
-    ):
-        for target in queryset.iterator():
-            yield kind, target
+    return {
+        ReminderKind.MEETING: meetings,
+        ReminderKind.DEADLINE: deadlines,
+        ReminderKind.CONTESTED_POINT: points,
+        ReminderKind.COMMITMENT: commitments,
+        ReminderKind.ESCALATION: escalations,
+    }
 
 
-def due_reminders(now: dt.datetime):
-    """Every reminder that should exist at `now`, with the people it goes to."""
-    targets = list(candidate_targets(now))
+# What the scan reads of the targets there may be thousands of, without model instances.
+_DUE_FIELDS = {
+    ReminderKind.MEETING: ("pk", "kind", "agreement_id", *_STATE_FIELDS[ReminderKind.MEETING][1:]),
+    ReminderKind.DEADLINE: ("pk", "agreement_id", "working_group_id", "done", "due_on"),
+}
+
+
+def due_reminders(now: dt.datetime, querysets: dict[str, QuerySet] | None = None):
+    """Every reminder that should exist at `now`, with the people it goes to. `querysets`:
+    the candidates (see `candidates`), when the caller has them already."""
+    querysets = querysets or candidates(now)
+    targets = [
+        (kind, target)
+        for kind, queryset in querysets.items()
+        for target in (
+            queryset.values_list(*_DUE_FIELDS[kind], named=True)
+            if kind in _DUE_FIELDS
+            else queryset
+        )
+    ]
     leads = lead_times({agreement_id_of(kind, target) for kind, target in targets})
     by_kind = defaultdict(list)
     for kind, target in targets:
         by_kind[kind].append(target)
     # The people of all the targets of a kind at once: the scan's cost does not grow with them.
-    people = {kind: recipients_of(kind, found) for kind, found in by_kind.items()}
+    people = {
+        kind: recipients_of(kind, found, within=querysets[kind]) for kind, found in by_kind.items()
+    }
     for kind, target in targets:
         agreement_id = agreement_id_of(kind, target)
         for recipient in people[kind][target.pk]:

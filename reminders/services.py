@@ -32,12 +32,12 @@ from django.conf import settings
 from django.core import mail
 from django.db import InterfaceError, OperationalError, transaction
 from django.db import connection as db_connection
-from django.db.models import F, Prefetch, Q
+from django.db.models import Case, F, OuterRef, Prefetch, Q, Subquery, Value, When
 from django.utils import timezone
 
 from audit.services import record_save, snapshot
 from negotiations.models import Delegation
-from reminders import delivery, selectors
+from reminders import bulk, delivery, selectors
 from reminders.choices import (
     NEEDS_ATTENTION_STATUSES,
     NOTICE_KIND,
@@ -55,10 +55,6 @@ logger = logging.getLogger(__name__)
 # ---------------------------------------------------------------------------------------------
 # The scan
 # ---------------------------------------------------------------------------------------------
-# New ledger rows are written this many to a statement.
-INSERT_BATCH = 500
-
-
 def _lease() -> dt.timedelta:
     return dt.timedelta(seconds=settings.REMINDERS_CLAIM_LEASE_SECONDS)
 
@@ -68,53 +64,82 @@ class Change:
     """A target the scan found changed: how it stood when last seen, and its new revision."""
 
     kind: str
-    target: object
+    target_id: int
     before: dict
     revision: int
 
 
-def _revisions(targets: dict, now: dt.datetime) -> tuple[dict, list[Change]]:
-    """The revision rows of these targets ({(kind, id): target}), each bumped (once, whoever
-    scans) when its schedule changed since the last scan, and the changes found. A few queries
-    for all of them, whatever their number."""
-    states = {key: selectors.state(key[0], target) for key, target in targets.items()}
+@dataclass(frozen=True)
+class Seen:
+    """A target's revision, as the scan last recorded it."""
+
+    revision: int
+    changed_at: dt.datetime | None
+
+
+def _known(by_kind: dict) -> dict:
+    """{(kind, target id): (row id, fingerprint, Seen)} of these targets' revision rows
+    (their ids by kind: a list, or a query that selects them)."""
+    query = Q(pk__in=[])
+    for kind, ids in by_kind.items():
+        query |= Q(kind=kind, target_id__in=ids)
+    rows = TargetRevision.objects.filter(query).values_list(
+        "pk", "kind", "target_id", "fingerprint", "revision", "changed_at"
+    )
+    return {
+        (kind, target_id): (pk, fingerprint, Seen(revision, changed_at))
+        for pk, kind, target_id, fingerprint, revision, changed_at in rows
+    }
+
+
+def _revisions(states: dict, now: dt.datetime, within: dict | None = None):
+    """The revisions ({(kind, id): Seen}) of the targets whose states are given ({(kind, id):
+    state}), each bumped (once, whoever scans) when its schedule changed since the last scan,
+    and the changes found. A few queries for all of them, whatever their number. `within`:
+    the queries ({kind: query}) that selected them, if any, asked in place of their ids."""
     fingerprints = {key: selectors.fingerprint_of(found) for key, found in states.items()}
     by_kind = defaultdict(list)
-    for kind, pk in targets:
+    for kind, pk in states:
         by_kind[kind].append(pk)
-
-    def known():
-        query = Q(pk__in=[])
-        for kind, ids in by_kind.items():
-            query |= Q(kind=kind, target_id__in=ids)
-        return {(r.kind, r.target_id): r for r in TargetRevision.objects.filter(query)}
-
-    rows = known()
-    new = [
-        TargetRevision(
-            kind=kind, target_id=pk, fingerprint=fingerprints[(kind, pk)], state=states[(kind, pk)]
-        )
-        for kind, pk in targets
-        if (kind, pk) not in rows
-    ]
+    if within is not None:
+        by_kind = {kind: within[kind].values("pk") for kind in by_kind}
+    rows = _known(by_kind)
     # Another scan may create the same rows meanwhile: the constraint keeps one of each.
-    TargetRevision.objects.bulk_create(new, ignore_conflicts=True)
+    new = bulk.insert_new(
+        TargetRevision,
+        [
+            {"kind": kind, "target_id": pk, "fingerprint": fingerprints[(kind, pk)],
+             "state": states[(kind, pk)]}
+            for kind, pk in states
+            if (kind, pk) not in rows
+        ],
+        returning=("id", "kind", "target_id"),
+    )  # fmt: skip
+    for pk, kind, target_id in new:
+        rows[(kind, target_id)] = (pk, fingerprints[(kind, target_id)], Seen(0, None))
+    moved = {key: row for key, row in rows.items() if row[1] != fingerprints[key]}
+    before = {}
+    if moved:
+        before = dict(
+            TargetRevision.objects.filter(pk__in=[row[0] for row in moved.values()]).values_list(
+                "pk", "state"
+            )
+        )
     changes = []
-    for key, row in rows.items():
-        if row.fingerprint == fingerprints[key]:
-            continue
+    for key, (pk, fingerprint, seen) in moved.items():
         # Conditional, so that two scans seeing the same change bump the revision once.
-        bumped = TargetRevision.objects.filter(pk=row.pk, fingerprint=row.fingerprint).update(
+        bumped = TargetRevision.objects.filter(pk=pk, fingerprint=fingerprint).update(
             fingerprint=fingerprints[key],
             state=states[key],
             changed_at=now,
             revision=F("revision") + 1,
         )
         if bumped:
-            changes.append(Change(key[0], targets[key], row.state, row.revision + 1))
-    if new or changes:
-        rows = known()
-    return rows, changes
+            changes.append(Change(key[0], key[1], before[pk], seen.revision + 1))
+            rows[key] = (pk, fingerprints[key], Seen(seen.revision + 1, now))
+    if len(rows) < len(states):  # another scan wrote some first
+        rows = _known(by_kind)
+    return {key: seen for key, (_pk, _fingerprint, seen) in rows.items()}, changes
 
 
 def _send_after(
@@ -127,10 +152,10 @@ def _send_after(
     )
 
 
-def _announce(change: Change, now: dt.datetime) -> int:
+def _announce(change: Change, target, now: dt.datetime) -> int:
     """Withdraw what was planned for the target as it stood, and write one notice per person
     it concerns (none for an edit of what was, and stays, cancelled)."""
-    kind, target = change.kind, change.target
+    kind = change.kind
     notice_kind = NOTICE_KIND[kind]
     # Reminders planned for the old moment, and notices of a change that came to nothing
     # before they left: withdrawn, the notice of this change replaces them.
@@ -171,46 +196,65 @@ def _announce(change: Change, now: dt.datetime) -> int:
             send_after, digest = now, False
         told = earlier.get(person.pk)
         rows.append(
-            Reminder(
-                agreement_id=selectors.agreement_id_of(kind, target),
-                recipient=person,
-                kind=notice_kind,
-                target_id=target.pk,
-                revision=change.revision,
-                offset_days=0,
-                target_at=selectors.target_at(kind, target),
-                due_at=now,
-                send_after=send_after,
-                digest=digest,
-                change={
+            {
+                "agreement_id": selectors.agreement_id_of(kind, target),
+                "recipient_id": person.pk,
+                "kind": notice_kind,
+                "target_id": target.pk,
+                "revision": change.revision,
+                "offset_days": 0,
+                "target_at": selectors.target_at(kind, target),
+                "due_at": now,
+                "send_after": send_after,
+                "digest": digest,
+                "change": {
                     "before": told.change.get("before", change.before) if told else change.before,
                     "after": after,
                 },
-            )
+            }
         )
-    Reminder.objects.bulk_create(rows, ignore_conflicts=True)
+    bulk.insert_new(Reminder, rows)
     return len(rows)
+
+
+def _track_changes(now: dt.datetime) -> tuple[int, dict]:
+    """Notices of what changed (their number), and the revisions of every watched target."""
+    watched = selectors.watched(now)
+    states = selectors.states(watched)
+    if not states:
+        return 0, {}
+    revisions, changes = _revisions(states, now, within=watched)
+    targets = selectors.targets({(change.kind, change.target_id) for change in changes})
+    noticed = sum(
+        _announce(change, targets[(change.kind, change.target_id)], now) for change in changes
+    )
+    return noticed, revisions
 
 
 def track_changes(*, now: dt.datetime) -> int:
     """Find every meeting and deadline moved (or meeting cancelled) since the last scan, from
     the stored state, whatever made the change; returns how many notices were written."""
-    targets = {(kind, target.pk): target for kind, target in selectors.watched_targets(now)}
-    if not targets:
-        return 0
-    _rows, changes = _revisions(targets, now)
-    return sum(_announce(change, now) for change in changes)
+    return _track_changes(now)[0]
 
 
-def materialise(*, now: dt.datetime) -> int:
-    """Create the ledger rows for every reminder due at `now`; returns how many are new."""
-    found = list(selectors.due_reminders(now))
+def materialise(*, now: dt.datetime, revisions: dict | None = None, queue: bool = False) -> int:
+    """Create the ledger rows for every reminder due at `now`; returns how many are new.
+    `revisions`: those of some of the targets, read already by this scan. `queue`: those
+    that may go at once are written queued at `now`, for the scan's `dispatch` to batch
+    without writing them again."""
+    candidates = selectors.candidates(now)
+    found = list(selectors.due_reminders(now, candidates))
     if not found:
         return 0
     prefs = selectors.preferences({due.recipient_id for due, _, _ in found})
-    revisions, _changes = _revisions(
-        {(due.kind, due.target_id): target for due, target, _ in found}, now
-    )
+    revisions = dict(revisions or {})
+    unseen = {
+        (due.kind, due.target_id): selectors.state(due.kind, target)
+        for due, target, _ in found
+        if (due.kind, due.target_id) not in revisions
+    }
+    if unseen:
+        revisions.update(_revisions(unseen, now)[0])
     rows = []
     for due, _target, recipient in found:
         mode = selectors.delivery(prefs[due.recipient_id], due.kind)
@@ -222,22 +266,27 @@ def materialise(*, now: dt.datetime) -> int:
             continue  # its moment passed before the change: the change's notice told of it
         send_after = _send_after(mode, due.due_at, now, recipient, prefs[due.recipient_id])
         rows.append(
-            Reminder(
-                agreement_id=due.agreement_id,
-                recipient_id=due.recipient_id,
-                kind=due.kind,
-                target_id=due.target_id,
-                revision=revisions[key].revision,
-                offset_days=due.offset_days,
-                target_at=due.target_at,
-                due_at=due.due_at,
-                send_after=send_after,
-                digest=mode == Delivery.DIGEST,
-            )
+            {
+                "agreement_id": due.agreement_id,
+                "recipient_id": due.recipient_id,
+                "kind": due.kind,
+                "target_id": due.target_id,
+                "revision": revisions[key].revision,
+                "offset_days": due.offset_days,
+                "target_at": due.target_at,
+                "due_at": due.due_at,
+                "send_after": send_after,
+                "digest": mode == Delivery.DIGEST,
+                "queued_at": now if queue and send_after <= now else None,
+            }
         )
-    ledger = Reminder.objects.filter(
-        kind__in={r.kind for r in rows}, target_id__in={r.target_id for r in rows}
-    ).values_list("pk", "kind", "target_id", "revision", "recipient_id", "offset_days", "status")
+    # The ledger of the candidate targets of these kinds, asked by the query that chose them.
+    concerned = Q(pk__in=[])
+    for kind in {r["kind"] for r in rows}:
+        concerned |= Q(kind=kind, target_id__in=candidates[kind].values("pk"))
+    ledger = Reminder.objects.filter(concerned).values_list(
+        "pk", "kind", "target_id", "revision", "recipient_id", "offset_days", "status"
+    )
     existing, sent_before = set(), set()
     pending = defaultdict(list)
     for pk, kind, target_id, revision, recipient_id, offset_days, status in ledger:
@@ -251,18 +300,21 @@ def materialise(*, now: dt.datetime) -> int:
     new = [
         r
         for r in rows
-        if (r.kind, r.target_id, r.revision, r.recipient_id, r.offset_days) not in existing
-        and (r.kind, r.target_id, r.recipient_id, r.offset_days) not in sent_before
+        if (r["kind"], r["target_id"], r["revision"], r["recipient_id"], r["offset_days"])
+        not in existing
+        and (r["kind"], r["target_id"], r["recipient_id"], r["offset_days"]) not in sent_before
     ]
     # Another scan may insert the same rows meanwhile: the constraint keeps one of each.
-    Reminder.objects.bulk_create(new, ignore_conflicts=True, batch_size=INSERT_BATCH)
+    # One statement, however many.
+    bulk.insert_new(Reminder, new)
     # What the new rows replace: an earlier lead time, or the target as it was before a move;
     # one update for all of them, however many.
     superseded = [
         pk
         for r in new
-        for pk, revision, offset_days in pending[(r.kind, r.target_id, r.recipient_id)]
-        if revision < r.revision or (revision == r.revision and offset_days > r.offset_days)
+        for pk, revision, offset_days in pending[(r["kind"], r["target_id"], r["recipient_id"])]
+        if revision < r["revision"]
+        or (revision == r["revision"] and offset_days > r["offset_days"])
     ]
     if superseded:
         Reminder.objects.filter(pk__in=superseded, status=ReminderStatus.PENDING).update(
@@ -286,8 +338,10 @@ def recover(*, now: dt.datetime) -> dict[str, int]:
     """Settle the claims of senders that stopped (killed, say) and let their lease run out.
 
     One that had begun handing its message to the mail server may have delivered it: marked
-    unconfirmed, for a person to send again. One that had not is sent again, unless senders
-    stopped while holding it REMINDERS_MAX_ATTEMPTS times: then it fails, visibly.
+    unconfirmed, for a person to send again. The message the sender was at (the first of its
+    batch not handed over) is sent again, unless senders stopped while holding it
+    REMINDERS_MAX_ATTEMPTS times: then it fails, visibly. The rest of the batch, never
+    reached, is sent again as if nothing had happened.
     """
     expired = Reminder.objects.filter(status=ReminderStatus.SENDING, claimed_at__lt=now - _lease())
     unconfirmed = expired.filter(handed_at__isnull=False).update(
@@ -295,18 +349,40 @@ def recover(*, now: dt.datetime) -> dict[str, int]:
         queued_at=None,
         note="the sender stopped after handing it to the mail server: it may have arrived",
     )
+    unhanded = expired.filter(handed_at__isnull=True)
+    first = (
+        Reminder.objects.filter(
+            claim_token=OuterRef("claim_token"),
+            status=ReminderStatus.SENDING,
+            handed_at__isnull=True,
+        )
+        .order_by("claim_order")
+        .values("claim_order")[:1]
+    )
+    at = list(
+        unhanded.filter(Q(claim_order__isnull=True) | Q(claim_order=Subquery(first))).values_list(
+            "pk", flat=True
+        )
+    )
     limit = settings.REMINDERS_MAX_ATTEMPTS
-    failed = expired.filter(handed_at__isnull=True, interruptions__gte=limit - 1).update(
+    failed = unhanded.filter(pk__in=at, interruptions__gte=limit - 1).update(
         status=ReminderStatus.FAILED,
         interruptions=F("interruptions") + 1,
         queued_at=None,
         note=f"the sender stopped while sending it, {limit} times",
     )
-    again = expired.filter(handed_at__isnull=True).update(
+    again = unhanded.filter(pk__in=at).update(
         status=ReminderStatus.PENDING,
         interruptions=F("interruptions") + 1,
         queued_at=None,
         next_attempt_at=None,
+    )
+    again += unhanded.update(
+        status=ReminderStatus.PENDING,
+        attempts=F("attempts") - 1,
+        queued_at=None,
+        next_attempt_at=None,
+        claim_order=None,
     )
     if unconfirmed or failed:
         logger.error(
@@ -319,15 +395,26 @@ def dispatch(*, now: dt.datetime) -> list[list[int]]:
     """Batches of ready reminder ids, a recipient's digest kept in one batch. The others go
     by target, so that a batch's messages share their parts (see emails.Parts)."""
     recover(now=now)
-    ready = list(
+    _queue(now)
+    return _batches(now)
+
+
+def _queue(now: dt.datetime) -> None:
+    """Mark queued at `now` what is ready and not queued (or queued by a scan whose batches
+    were lost): one statement, however many."""
+    _ready(now).filter(Q(queued_at__isnull=True) | Q(queued_at__lt=now - _lease())).update(
+        queued_at=now
+    )
+
+
+def _batches(now: dt.datetime) -> list[list[int]]:
+    """What was queued at `now`, cut into batches."""
+    ready = (
         _ready(now)
-        .filter(Q(queued_at__isnull=True) | Q(queued_at__lt=now - _lease()))
+        .filter(queued_at=now)
         .order_by("digest", "kind", "target_id", "recipient_id", "pk")
         .values_list("pk", "recipient_id", "digest")
     )
-    if not ready:
-        return []
-    Reminder.objects.filter(pk__in=[pk for pk, _, _ in ready]).update(queued_at=now)
     groups = defaultdict(list)
     for pk, recipient_id, digest in ready:
         groups[(recipient_id, digest) if digest else pk].append(pk)
@@ -345,10 +432,13 @@ def dispatch(*, now: dt.datetime) -> list[list[int]]:
 def scan(*, now: dt.datetime | None = None) -> list[list[int]]:
     """Fill the ledger for `now` and return the batches of reminders to send."""
     now = now or timezone.now()
+    recover(now=now)
     with transaction.atomic():
-        noticed = track_changes(now=now)
-        created = materialise(now=now)
-    batches = dispatch(now=now)
+        noticed, revisions = _track_changes(now)
+        # What was waiting is queued before the new rows are written, born queued.
+        _queue(now)
+        created = materialise(now=now, revisions=revisions, queue=True)
+    batches = _batches(now)
     logger.info(
         "Reminder scan: %d notices, %d reminders new, %d batches to send",
         noticed,
@@ -412,12 +502,19 @@ def _persist(write, what: str):
     return None  # pragma: no cover
 
 
-def _claim(pks: list[int], now: dt.datetime, token: uuid.UUID) -> int:
-    """Claim the reminders of one message in one statement: the ready ones, and those this
-    batch (an earlier run of it, handed back after a database error or redelivered) claimed
-    and did not hand over."""
+def _claim(messages: list[list[Reminder]], now: dt.datetime, token: uuid.UUID) -> set[int]:
+    """Claim a batch's reminders in one statement, each with its message's place in the batch:
+    the ready ones, and those this batch (an earlier run of it, handed back after a database
+    error or delivered twice) claimed and did not hand over. Returns the ids claimed (asked
+    again only when some were not)."""
+    places = defaultdict(list)
+    for place, group in enumerate(messages):
+        places[place].extend(r.pk for r in group)
+    pks = [pk for ids in places.values() for pk in ids]
+    if not pks:
+        return set()
     ours = Q(status=ReminderStatus.SENDING, claim_token=token, handed_at__isnull=True)
-    return (
+    held = (
         Reminder.objects.filter(pk__in=pks)
         .filter(_ready_q(now) | ours)
         .update(
@@ -426,7 +523,21 @@ def _claim(pks: list[int], now: dt.datetime, token: uuid.UUID) -> int:
             claim_token=token,
             handed_at=None,
             attempts=F("attempts") + 1,
+            claim_order=Case(
+                *(When(pk__in=ids, then=Value(place)) for place, ids in places.items())
+            ),
         )
+    )
+    if held == len(pks):
+        return set(pks)
+    return set(
+        Reminder.objects.filter(
+            pk__in=pks,
+            claim_token=token,
+            claimed_at=now,
+            status=ReminderStatus.SENDING,
+            handed_at__isnull=True,
+        ).values_list("pk", flat=True)
     )
 
 
@@ -570,19 +681,13 @@ def _release(claims, error, now, token, *, how: str, targets: dict, outcome: Out
             outcome.retry_in = min(outcome.retry_in or seconds, seconds)
 
 
-def _marking(pks, token, status: str, note: str = ""):
-    """The conditional update that records the mail server's acceptance (or its silence)
-    under this claim, as (rows, fields)."""
+def _mark(pks, token, status: str, note: str = "") -> int:
+    """Record the mail server's acceptance (or its silence) under this claim; retried on
+    fresh connections."""
     fields = {"status": status, "note": note[:2000]}
     if status == ReminderStatus.SENT:
         fields["sent_at"] = timezone.now()
     rows = Reminder.objects.filter(pk__in=pks, claim_token=token, status=ReminderStatus.SENDING)
-    return rows, fields
-
-
-def _mark(pks, token, status: str, note: str = "") -> int:
-    """Record the mail server's acceptance (or its silence) under this claim."""
-    rows, fields = _marking(pks, token, status, note)
     return _persist(lambda: rows.update(**fields), f"marking reminders {status}")
 
 
@@ -652,10 +757,12 @@ def send_reminders(
     run saw the mail server accept and could not mark sent. Raises Interrupted when the
     database goes away mid-batch: what it holds is what to run again, at once.
 
-    The batch's rows, targets and the people each target concerns are read once; each
-    message is claimed in one statement, in the same commit as the mark of the message the
-    server accepted before it (the last one is marked at the end of the batch); what the
-    messages share (bodies per language and zone, a meeting's calendar entry) is built once.
+    The batch's rows, targets and the people each target concerns are read once, and its
+    reminders claimed in one statement. Each message then costs one statement, just before
+    its data goes: it records the handover, and marks sent the message the server accepted
+    before it (at once instead, if the server keeps the next one waiting; the last one at
+    the end of the batch). What the messages share (bodies per language and zone, a
+    meeting's calendar entry) is built once.
     """
     token = uuid.UUID(str(claim)) if claim else uuid.uuid4()
     outcome = Outcome()
@@ -667,8 +774,8 @@ def send_reminders(
             raise Interrupted(list(reminder_ids), accepted) from error
         outcome.sent.extend(accepted)
         accepted = []
-    # What the messages say is as of the batch's start; each claim is taken at its moment.
-    as_of = now or timezone.now()
+    # What the messages say is as of the batch's start, when it is claimed.
+    claimed_at = now or timezone.now()
     done = set()
     connection = _Connection()
     try:
@@ -676,30 +783,24 @@ def send_reminders(
             r.pk: r
             for r in Reminder.objects.filter(pk__in=reminder_ids).select_related("recipient")
         }
-        done.update(pk for pk in reminder_ids if pk not in rows)
         messages = _group(reminder_ids, rows)
-        targets = _targets(rows.values()) if rows else {}
-        prefs = selectors.preferences({r.recipient_id for r in rows.values()})
+        held = _claim(messages, claimed_at, token)
+        # Sent, being sent by someone else, or not due: not this batch's.
+        done.update(pk for pk in reminder_ids if pk not in held)
+        messages = [group for group in ([r for r in g if r.pk in held] for g in messages) if group]
+        held_rows = [r for group in messages for r in group]
+        targets = _targets(held_rows) if held_rows else {}
+        prefs = selectors.preferences({r.recipient_id for r in held_rows})
         concerned = _concerned(targets)
+        batch = _Batch(token, claimed_at, now, targets, prefs, concerned, connection)
         with Parts():
             for position, group in enumerate(messages):
-                stop = _send_one(
-                    group,
-                    token,
-                    now,
-                    as_of,
-                    targets,
-                    prefs,
-                    concerned,
-                    connection,
-                    outcome,
-                    accepted,
-                )
+                stop = _send_one(group, batch, outcome, accepted)
                 done.update(r.pk for r in group)
                 if stop:
-                    # The server is unwell: try this and the rest again later.
+                    # The server is unwell: the rest goes back to be tried again later.
                     rest = [r.pk for later in messages[position + 1 :] for r in later]
-                    Reminder.objects.filter(pk__in=rest).update(queued_at=None)
+                    _unclaim(rest, token)
                     outcome.retry.extend(rest)
                     outcome.retry_in = outcome.retry_in or _backoff(1).total_seconds()
                     break
@@ -713,82 +814,140 @@ def send_reminders(
     return outcome
 
 
-def _mark_accepted(accepted: list[int], token, outcome: Outcome, marked: int | None = None):
-    """Mark sent what the mail server accepted (unless `marked` says how many were, in a
-    commit of their own); retried on fresh connections. Raises when the database stays away:
-    they are still in `accepted`, to be handed back."""
+@dataclass(frozen=True)
+class _Batch:
+    """What every message of a batch is sent with."""
+
+    token: uuid.UUID
+    claimed_at: dt.datetime
+    now: dt.datetime | None  # the moment the batch runs at, when it is given (tests)
+    targets: dict
+    prefs: dict
+    concerned: dict
+    connection: "_Connection"
+
+
+def _unclaim(pks: list[int], token) -> None:
+    """Give back claims this batch never used: not an attempt, nor an interruption."""
+    if pks:
+        Reminder.objects.filter(
+            pk__in=pks, claim_token=token, status=ReminderStatus.SENDING, handed_at__isnull=True
+        ).update(
+            status=ReminderStatus.PENDING,
+            queued_at=None,
+            attempts=F("attempts") - 1,
+            claim_order=None,
+        )
+
+
+def _mark_accepted(accepted: list[int], token, outcome: Outcome):
+    """Mark sent what the mail server accepted; retried on fresh connections. Raises when the
+    database stays away: they are still in `accepted`, to be handed back."""
     if not accepted:
         return
     pks = list(accepted)
-    if marked is None:
-        marked = _mark(pks, token, ReminderStatus.SENT)
+    marked = _mark(pks, token, ReminderStatus.SENT)
     del accepted[: len(pks)]
     if marked < len(pks):
         logger.warning("Reminders %s: claim lost while sending", pks)
     outcome.sent.extend(pks)
 
 
-def _claim_marking(group, token, moment, accepted: list[int], outcome: Outcome) -> list:
-    """Claim one message's reminders, in the same commit as the mark of those the mail server
-    accepted before (a failed mark is retried on fresh connections); the reminders claimed."""
-    pks = [r.pk for r in group]
-    marking, marked, marking_failed = list(accepted), None, False
-    try:
-        with transaction.atomic():
-            if marking:
-                rows, fields = _marking(marking, token, ReminderStatus.SENT)
-                try:
-                    marked = rows.update(**fields)
-                except _CONNECTION_ERRORS:
-                    marking_failed = True
-                    raise
-            claimed = _claim(pks, moment, token)
-    except _CONNECTION_ERRORS:
-        # Marked still; then, if it was the mark that failed, this message goes on.
-        _mark_accepted(accepted, token, outcome)
-        if not marking_failed:
-            raise
-        claimed = _claim(pks, moment, token)
-    else:
-        _mark_accepted(accepted, token, outcome, marked)
-    if claimed == len(pks):
-        return list(group)
-    if not claimed:
-        return []  # sent, being sent by someone else, or not due
-    ours = set(
-        Reminder.objects.filter(
-            pk__in=pks,
-            claim_token=token,
-            claimed_at=moment,
-            status=ReminderStatus.SENDING,
-            handed_at__isnull=True,
-        ).values_list("pk", flat=True)
-    )
-    return [r for r in group if r.pk in ours]
-
-
 class _ClaimLost(Exception):
     pass
+
+
+def _handing(pks: list[int], marking: list[int], token, claimed_at, moment) -> int:
+    """The one statement a message costs: `pks` handed over at `moment` (if still held under
+    this claim, taken at `claimed_at`, and not handed yet), `marking` marked sent. Written
+    out, as the hottest statement of delivery: the ORM would take three times as long to
+    compose it as the database takes to run it. Returns the rows written."""
+    meta = Reminder._meta
+    column = {name: db_connection.ops.quote_name(meta.get_field(name).column) for name in (
+        "id", "status", "sent_at", "note", "handed_at", "claim_token", "claimed_at"
+    )}  # fmt: skip
+
+    def value(name, python):
+        return meta.get_field(name).get_db_prep_value(python, db_connection, prepared=False)
+
+    def listed(ids):
+        return ", ".join(["%s"] * len(ids))
+
+    now, handed = value("handed_at", moment), f"{column['id']} IN ({listed(pks)})"
+    if marking:
+        earlier = f"{column['id']} IN ({listed(marking)})"
+        assignments = (
+            f"{column['status']} = CASE WHEN {earlier} THEN %s ELSE {column['status']} END, "
+            f"{column['sent_at']} = CASE WHEN {earlier} THEN %s ELSE {column['sent_at']} END, "
+            f"{column['note']} = CASE WHEN {earlier} THEN '' ELSE {column['note']} END, "
+            f"{column['handed_at']} = CASE WHEN {handed} THEN %s ELSE {column['handed_at']} END"
+        )
+        params = [*marking, ReminderStatus.SENT, *marking, now, *marking, *pks, now]
+        which = f"({earlier} OR "
+        params_which = [*marking]
+    else:
+        assignments = f"{column['handed_at']} = %s"
+        params, which, params_which = [now], "(", []
+    sql = (
+        f"UPDATE {db_connection.ops.quote_name(meta.db_table)} SET {assignments} "
+        f"WHERE {column['claim_token']} = %s AND {column['status']} = %s AND {which}"
+        f"({handed} AND {column['claimed_at']} = %s AND {column['handed_at']} IS NULL))"
+    )
+    params += [
+        value("claim_token", token),
+        ReminderStatus.SENDING,
+        *params_which,
+        *pks,
+        value("claimed_at", claimed_at),
+    ]
+    with db_connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.rowcount
+
+
+def _hand_over(pks: list[int], batch: _Batch, accepted: list[int], outcome: Outcome) -> None:
+    """Record that this message's data is about to go, in the same statement as the mark of
+    the messages the server accepted before it; retried on fresh connections. Conditional on
+    this very claim: another run of the same batch (a task delivered twice) that took the
+    reminders back meanwhile sends them, not this one (raises _ClaimLost)."""
+    marking = list(accepted)
+    moment = timezone.now()
+    written = _persist(
+        lambda: _handing(pks, marking, batch.token, batch.claimed_at, moment),
+        "handing a message over",
+    )
+    if marking:
+        del accepted[: len(marking)]
+        outcome.sent.extend(marking)
+    if written == len(marking) + len(pks):
+        return
+    handed = Reminder.objects.filter(pk__in=pks, claim_token=batch.token, handed_at=moment).count()
+    if written - handed < len(marking):
+        logger.warning("Reminders %s: claim lost while sending", marking)
+    if handed != len(pks):
+        raise _ClaimLost
 
 
 # What `_why_not` says when a reminder's moment has passed (or "" when it has not yet).
 _TOO_LATE = ("", "meeting started", "deadline passed")
 
 
-def _send_one(group, token, now, as_of, targets, prefs, concerned, connection, outcome, accepted):
-    """Claim, check, build and send one message; True when the rest of the batch must wait.
+def _send_one(group, batch: _Batch, outcome: Outcome, accepted: list[int]) -> bool:
+    """Check, build and send one message, claimed already; True when the rest of the batch
+    must wait.
 
     Whatever goes wrong with this one message is recorded against its reminders alone;
     only the database going away is raised, to hand the batch back.
     """
-    moment = now or timezone.now()
-    # The earlier message's acceptance is marked in the same commit as this one's claim.
-    group = _claim_marking(group, token, moment, accepted, outcome)
+    token, targets, connection = batch.token, batch.targets, batch.connection
+    moment = batch.now or timezone.now()
     claims = []
     for reminder in group:
-        reminder.attempts += 1
+        reminder.attempts += 1  # as the claim counted it
         target = targets.get((reminder.kind, reminder.target_id))
-        reason = _why_not(reminder, target, prefs[reminder.recipient_id], moment, concerned)
+        reason = _why_not(
+            reminder, target, batch.prefs[reminder.recipient_id], moment, batch.concerned
+        )
         status = ReminderStatus.SKIPPED
         tried = reminder.attempts > 1 and reminder.note
         if tried and reason in _TOO_LATE and moment >= retry_until(reminder, target):
@@ -814,7 +973,7 @@ def _send_one(group, token, now, as_of, targets, prefs, concerned, connection, o
         message = build_message(
             recipient=group[0].recipient,
             items=[(r, targets[(r.kind, r.target_id)]) for r in claims],
-            now=as_of,
+            now=batch.claimed_at,
         )
         prepared = delivery.prepare(message)  # the headers are checked here, not halfway
     except _CONNECTION_ERRORS:
@@ -829,17 +988,18 @@ def _send_one(group, token, now, as_of, targets, prefs, concerned, connection, o
     handed = []
 
     def before_data():
-        # Conditional on this very claim: another run of the same batch (a task delivered
-        # twice) that took the reminders back meanwhile sends them, not this one.
-        taken = Reminder.objects.filter(
-            pk__in=pks, claim_token=token, claimed_at=moment, status=ReminderStatus.SENDING
-        ).update(handed_at=timezone.now())
-        if taken != len(pks):
-            raise _ClaimLost
+        _hand_over(pks, batch, accepted, outcome)
         handed.append(True)
 
     try:
-        delivery.send(connection.get(), message, before_data=before_data, prepared=prepared)
+        delivery.send(
+            connection.get(),
+            message,
+            before_data=before_data,
+            prepared=prepared,
+            # A server slow to answer: what it accepted before is marked sent meanwhile.
+            waiting=lambda: _mark_accepted(accepted, token, outcome),
+        )
     except _CONNECTION_ERRORS:
         connection.drop()
         raise
@@ -879,7 +1039,7 @@ def _send_one(group, token, now, as_of, targets, prefs, concerned, connection, o
         else:
             fail(reason, UNFORESEEN)
         return False
-    # Accepted: marked sent with the next message's claim, or at the batch's end. If
+    # Accepted: marked sent with the next message's handover, or at the batch's end. If
     # the database stays away meanwhile, the batch is handed back with these to mark first.
     accepted.extend(pks)
     return False

@@ -169,17 +169,27 @@ def test_an_unforeseen_error_in_sending_one_message_fails_it_alone_after_its_att
 
 def test_the_mark_after_the_servers_acceptance_survives_a_database_blip(fta, sink, monkeypatch):
     make_meeting(fta, MEETING_AT)
-    update = QuerySet.update
+    update, handing = QuerySet.update, services._handing
     failures = {"left": 2}
 
-    def flaky(queryset, **fields):
-        if fields.get("status") == ReminderStatus.SENT and failures["left"]:
+    def blip():
+        if failures["left"]:
             failures["left"] -= 1
             raise OperationalError("server closed the connection unexpectedly")
+
+    def flaky(queryset, **fields):
+        if "sent_at" in fields:  # the last message's mark
+            blip()
         return update(queryset, **fields)
+
+    def flaky_handing(pks, marking, *args):
+        if marking:  # the next message's handover, with the mark of the one before
+            blip()
+        return handing(pks, marking, *args)
 
     monkeypatch.setattr(services, "MARK_FIRST_WAIT", 0.01)
     monkeypatch.setattr(QuerySet, "update", flaky)
+    monkeypatch.setattr(services, "_handing", flaky_handing)
     run(NOW)
 
     assert failures["left"] == 0
@@ -194,29 +204,42 @@ def test_a_batch_the_database_interrupts_is_handed_back_and_taken_up_at_once(
     make_meeting(fta, MEETING_AT + dt.timedelta(hours=1), title="Second call")
     (ids,) = services.scan(now=NOW)
     assert len(ids) == 4
-    update = QuerySet.update
+    update, handing = QuerySet.update, services._handing
     calls = collections.Counter()
 
-    def down_for_the_third_message(queryset, **fields):
-        if fields.get("handed_at"):
-            calls["handed"] += 1
-            if calls["handed"] == 3:
-                raise OperationalError("terminating connection due to administrator command")
+    def down():
+        if calls["handed"] >= 3:
+            raise OperationalError("terminating connection due to administrator command")
+
+    def down_from_the_third_handover(*args):
+        calls["handed"] += 1
+        down()
+        return handing(*args)
+
+    def down_then(queryset, **fields):
+        down()
         return update(queryset, **fields)
 
-    monkeypatch.setattr(QuerySet, "update", down_for_the_third_message)
+    monkeypatch.setattr(services, "MARK_FIRST_WAIT", 0.01)
+    monkeypatch.setattr(services, "_handing", down_from_the_third_handover)
+    monkeypatch.setattr(QuerySet, "update", down_then)
     claim = uuid.uuid4()
     with pytest.raises(services.Interrupted) as interrupted:
         services.send_reminders(reminder_ids=ids, now=NOW, claim=claim)
     assert len(sink.messages) == 2
     assert interrupted.value.unsent == ids[2:]
-    assert interrupted.value.accepted == []
-    # Its claim is still held (the lease has not run out); the same batch takes it back.
-    assert statuses()[ReminderStatus.SENDING] == 1
+    # The second was to be marked sent with the third's handover, which never happened.
+    assert interrupted.value.accepted == ids[1:2]
+    # The claims are still held (the lease has not run out); the same batch takes them back.
+    assert statuses()[ReminderStatus.SENDING] == 3
+    monkeypatch.undo()
     outcome = services.send_reminders(
-        reminder_ids=interrupted.value.unsent, now=NOW + dt.timedelta(seconds=1), claim=claim
+        reminder_ids=interrupted.value.unsent,
+        now=NOW + dt.timedelta(seconds=1),
+        claim=claim,
+        accepted=interrupted.value.accepted,
     )
-    assert len(outcome.sent) == 2
+    assert len(outcome.sent) == 3
     assert len(sink.messages) == 4
     assert set(message_ids(sink).values()) == {1}
     assert statuses() == {ReminderStatus.SENT: 4}
@@ -227,15 +250,21 @@ def test_a_batch_handed_back_with_accepted_messages_marks_them_and_does_not_send
 ):
     make_meeting(fta, MEETING_AT)
     (ids,) = services.scan(now=NOW)
-    update = QuerySet.update
+    update, handing = QuerySet.update, services._handing
 
     def marks_fail(queryset, **fields):
-        if fields.get("status") == ReminderStatus.SENT:
+        if "sent_at" in fields:
             raise OperationalError("the database is away")
         return update(queryset, **fields)
 
+    def marks_fail_with_the_handover(pks, marking, *args):
+        if marking:
+            raise OperationalError("the database is away")
+        return handing(pks, marking, *args)
+
     monkeypatch.setattr(services, "MARK_FIRST_WAIT", 0.01)
     monkeypatch.setattr(QuerySet, "update", marks_fail)
+    monkeypatch.setattr(services, "_handing", marks_fail_with_the_handover)
     claim = uuid.uuid4()
     with pytest.raises(services.Interrupted) as interrupted:
         services.send_reminders(reminder_ids=ids, now=NOW, claim=claim)
@@ -326,3 +355,39 @@ def test_a_batch_run_twice_at_once_under_one_claim_sends_each_message_once(fta, 
     assert len(sink.messages) == 2
     assert set(message_ids(sink).values()) == {1}
     assert statuses() == {ReminderStatus.SENT: 2}
+
+
+def test_a_stopped_batch_counts_the_stop_against_the_message_it_was_at_alone(fta, sink, settings):
+    settings.REMINDERS_MAX_ATTEMPTS = 2
+    for n in range(2):
+        make_meeting(fta, MEETING_AT + dt.timedelta(hours=n), title=f"Call {n}")
+    (ids,) = services.scan(now=NOW)
+    claim = uuid.uuid4()
+    rows = {r.pk: r for r in Reminder.objects.filter(pk__in=ids)}
+    messages = services._group(ids, rows)
+    assert services._claim(messages, NOW, claim) == set(ids)
+    assert sorted(Reminder.objects.values_list("claim_order", flat=True)) == [0, 1, 2, 3]
+    # The sender handed the first message over, and stopped while at the second.
+    Reminder.objects.filter(pk=ids[0]).update(handed_at=NOW)
+    Reminder.objects.filter(pk=ids[1]).update(interruptions=1)  # stopped at before, too
+
+    later = NOW + dt.timedelta(seconds=settings.REMINDERS_CLAIM_LEASE_SECONDS + 1)
+    assert services.recover(now=later) == {"unconfirmed": 1, "failed": 1, "again": 2}
+
+    first, second, third, fourth = (Reminder.objects.get(pk=pk) for pk in ids)
+    assert first.status == ReminderStatus.UNCONFIRMED
+    assert (second.status, second.interruptions) == (ReminderStatus.FAILED, 2)
+    # Never reached: neither an attempt nor an interruption.
+    for untouched in (third, fourth):
+        assert (untouched.status, untouched.attempts, untouched.interruptions) == (
+            ReminderStatus.PENDING,
+            0,
+            0,
+        )
+    run(later)
+    assert len(sink.messages) == 2
+    assert statuses() == {
+        ReminderStatus.SENT: 2,
+        ReminderStatus.UNCONFIRMED: 1,
+        ReminderStatus.FAILED: 1,
+    }
