@@ -5,6 +5,7 @@ import datetime as dt
 from django.db.models import Exists, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 
+from negotiations.models import Commitment, Meeting
 from workinggroups.choices import UNRESOLVED_POINT_STATES, ChapterStatus
 from workinggroups.models import Chapter, ChapterStatusChange, ContestedPoint
 
@@ -52,3 +53,29 @@ def chapter_history(chapter) -> QuerySet[ChapterStatusChange]:
     return chapter.status_changes.select_related(
         "changed_by", "negotiation_round", "meeting"
     ).order_by("-effective_at", "-pk")
+
+
+def chapter_commitments(chapter) -> QuerySet[Commitment]:
+    """The chapter's own commitments, and those of the group's meetings tied to no chapter.
+
+    Each half is found from its own index (the chapter's commitments; the group's meetings,
+    then their commitments) and only the matching rows are read: one condition spanning both
+    made the database join every commitment to every meeting's working groups first, a cost
+    that grew with all agreements' commitments rather than this chapter's.
+    """
+    group_meetings = Meeting.working_groups.through.objects.filter(
+        workinggroup_id=chapter.working_group_id
+    )
+    matching = (
+        Commitment.objects.filter(chapter=chapter)
+        .order_by()
+        .values("pk")
+        .union(
+            Commitment.objects.filter(
+                chapter__isnull=True, meeting__in=group_meetings.values("meeting_id")
+            )
+            .order_by()
+            .values("pk")
+        )
+    )
+    return Commitment.objects.filter(pk__in=matching).select_related("meeting", "party", "owner")

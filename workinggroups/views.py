@@ -14,7 +14,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from audit.selectors import entries_for
 from negotiations import permissions
-from negotiations.models import Commitment, Deadline, Meeting
+from negotiations.models import Deadline, Meeting
 from workinggroups.choices import ContestedPointState
 from workinggroups.forms import (
     ChapterStatusForm,
@@ -24,7 +24,7 @@ from workinggroups.forms import (
     add_validation_errors,
 )
 from workinggroups.models import Chapter, ContestedPoint, Position
-from workinggroups.selectors import chapter_history
+from workinggroups.selectors import chapter_commitments, chapter_history
 from workinggroups.services import (
     EditConflict,
     change_chapter_status,
@@ -89,12 +89,7 @@ def _chapter_page_context(request, chapter, **status):
         "deadlines": Deadline.objects.filter(agreement_id=group.agreement_id)
         .filter(Q(working_group=group) | Q(working_group__isnull=True))
         .select_related("working_group"),
-        # The chapter's own commitments, and those of the group's meetings tied to no chapter.
-        "commitments": Commitment.objects.filter(
-            Q(chapter=chapter) | Q(chapter__isnull=True, meeting__working_groups=group)
-        )
-        .select_related("meeting", "party", "owner")
-        .distinct(),
+        "commitments": chapter_commitments(chapter),
         "audit_entries": entries_for(chapter)[:50].readable(known=[chapter]),
     }
 
