@@ -6,8 +6,6 @@ reading of the data, with the same number of queries whatever the data."""
 import datetime as dt
 
 import pytest
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from negotiations.choices import RoundMode
@@ -23,17 +21,10 @@ from tests.factories import (
     UserFactory,
     WorkingGroupFactory,
 )
+from tests.negotiations.test_queries_flat import queries_of
 from workinggroups.models import Chapter
 
 pytestmark = pytest.mark.django_db
-
-
-def queries_of(client, url):
-    client.get(url)  # the first request of a session may warm caches
-    with CaptureQueriesContext(connection) as queries:
-        response = client.get(url)
-    assert response.status_code == 200, url
-    return len(queries), response
 
 
 # --- The round page ----------------------------------------------------------------------------
