@@ -16,14 +16,19 @@ from django.utils import timezone
 def _converter(field, vendor):
     """How one field's Python value goes into the JSON document (None: as it is)."""
     if isinstance(field, models.DateTimeField):
-        if vendor == "sqlite":
-            # As Django stores them there: UTC, without an offset.
-            return lambda value: (
-                None
-                if value is None
-                else value.astimezone(dt.UTC).replace(tzinfo=None).isoformat(" ")
-            )
-        return lambda value: None if value is None else value.isoformat()
+        # The same moments come back row after row (the scan's now, a meeting's start):
+        # each is written out once.
+        written = {None: None}
+
+        def moment(value):
+            if value not in written:
+                if vendor == "sqlite":  # as Django stores them there: UTC, without an offset
+                    written[value] = value.astimezone(dt.UTC).replace(tzinfo=None).isoformat(" ")
+                else:
+                    written[value] = value.isoformat()
+            return written[value]
+
+        return moment
     if isinstance(field, models.JSONField):
         # Stored as its text on SQLite; on PostgreSQL only the default needs it (a parameter).
         return json.dumps if vendor == "sqlite" else None
