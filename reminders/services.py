@@ -1,8 +1,9 @@
 """Writes: the scan that fills the ledger, and the sending that empties it, exactly once.
 
 A reminder goes through the ledger (`Reminder`) as: created once by the scan (a unique
-constraint per target as scheduled, recipient and lead time), claimed by a conditional update,
-sent over the batch's one SMTP connection, and marked sent with the claim it was sent under.
+constraint per target as scheduled, recipient and lead time), claimed with the rest of its
+batch by one conditional update, recorded as handed over just before its data goes, sent over
+the batch's one SMTP connection, and marked sent with the claim it was sent under.
 
 What may go wrong, and what becomes of the reminder:
 - the server refuses for now (4xx, or the connection fails before the message's data has all
@@ -12,8 +13,9 @@ What may go wrong, and what becomes of the reminder:
 - the connection is lost after the whole message went and before the server's reply: it may
   have arrived (RFC 1047), so "sent, unconfirmed", never sent again unless a person asks;
 - the sender stops (killed) holding the claim: once the lease has run out, sent again if it
-  had not begun handing the message over, "sent, unconfirmed" if it had, failed after
-  REMINDERS_MAX_ATTEMPTS such stops;
+  had not begun handing the message over, "sent, unconfirmed" if it had; the message it was
+  at counts the stop, and fails after REMINDERS_MAX_ATTEMPTS of them; the rest of its batch,
+  never reached, goes back as if never claimed;
 - the database goes away: the marks are retried on fresh connections, and the batch is
   handed back to be run again at once, under the same claim.
 Failed and unconfirmed reminders are listed for the secretariat, who may send them again.
