@@ -102,3 +102,31 @@ def test_a_new_lead_time_supersedes_the_pending_earlier_ones_in_one_statement(ft
     assert len(updates) == 1
     assert Reminder.objects.filter(status=ReminderStatus.SKIPPED, note="superseded").count() == 6
     assert Reminder.objects.filter(status=ReminderStatus.PENDING, offset_days=1).count() == 6
+
+
+def test_a_scan_of_a_thousand_reminders_costs_what_a_scan_of_two_does(fta):
+    """Beyond any batch size of the inserts (they went 500 rows a statement): the scan of 2
+    reminders and of 1,200 ask the same number of queries."""
+    from django.contrib.auth import get_user_model
+
+    from workinggroups.models import Membership
+
+    make_meeting(fta, NOW + dt.timedelta(days=1, minutes=-1))
+    few, few_reminders = scan_queries(NOW)
+    assert few_reminders == 2
+
+    Reminder.objects.all().delete()
+    TargetRevision.objects.all().delete()
+    people = get_user_model().objects.bulk_create(
+        get_user_model()(username=f"member{n}", email=f"member{n}@example.org") for n in range(398)
+    )
+    party = fta.agreement.parties.first()
+    Membership.objects.bulk_create(
+        Membership(working_group=fta.group, user=person, party=party) for person in people
+    )
+    for i in range(1, 3):
+        make_meeting(fta, NOW + dt.timedelta(days=1, minutes=-1 - i), title=f"WG {i}")
+    many, many_reminders = scan_queries(NOW)
+
+    assert many_reminders == 3 * 400
+    assert many == few
