@@ -86,7 +86,8 @@ def send(backend, message, *, before_data=lambda: None, prepared=None, waiting=N
     `before_data` runs once the server has taken the sender and recipient and before the
     message data goes: the moment from which a lost connection leaves the outcome unknown.
     `prepared` is the message as `prepare` made it, when it was made already. `waiting` is
-    called (once) if the server is slow to answer the sender or a recipient.
+    called whenever the server is slow to answer the sender or a recipient (so it must be
+    harmless to call again).
     """
     if not isinstance(backend, SMTPBackend):
         # Another kind of backend (files, memory, console) has no unknown outcome.
@@ -104,15 +105,6 @@ def send(backend, message, *, before_data=lambda: None, prepared=None, waiting=N
     smtp = backend.connection
     try:
         smtp.ehlo_or_helo_if_needed()
-        if waiting is not None:
-            called = waiting
-
-            def waiting():
-                nonlocal called
-                if called is not None:
-                    once, called = called, None
-                    once()
-
         size = f" size={len(body)}" if smtp.does_esmtp and smtp.has_extn("size") else ""
         smtp.putcmd("mail", f"from:{smtplib.quoteaddr(sender)}{size}")
         code, reply = _reply(smtp, waiting)

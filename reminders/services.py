@@ -379,26 +379,12 @@ def recover(*, now: dt.datetime) -> dict[str, int]:
         queued_at=None,
         next_attempt_at=None,
     )
-    again += unhanded.update(
-        status=ReminderStatus.PENDING,
-        attempts=F("attempts") - 1,
-        queued_at=None,
-        next_attempt_at=None,
-        claim_order=None,
-    )
+    again += _give_back(unhanded)
     if unconfirmed or failed:
         logger.error(
             "Reminders whose sender stopped: %d unconfirmed, %d failed", unconfirmed, failed
         )
     return {"unconfirmed": unconfirmed, "failed": failed, "again": again}
-
-
-def dispatch(*, now: dt.datetime) -> list[list[int]]:
-    """Batches of ready reminder ids, a recipient's digest kept in one batch. The others go
-    by target, so that a batch's messages share their parts (see emails.Parts)."""
-    recover(now=now)
-    _queue(now)
-    return _batches(now)
 
 
 def _queue(now: dt.datetime) -> None:
@@ -410,7 +396,8 @@ def _queue(now: dt.datetime) -> None:
 
 
 def _batches(now: dt.datetime) -> list[list[int]]:
-    """What was queued at `now`, cut into batches."""
+    """What was queued at `now`, cut into batches: a recipient's digest kept in one batch, the
+    others by target, so that a batch's messages share their parts (see emails.Parts)."""
     ready = (
         _ready(now)
         .filter(queued_at=now)
@@ -829,16 +816,25 @@ class _Batch:
     connection: "_Connection"
 
 
+def _give_back(claimed) -> int:
+    """Give back claims that were never used (the rest of a batch): pending again, as if
+    never claimed, neither an attempt nor an interruption."""
+    return claimed.update(
+        status=ReminderStatus.PENDING,
+        attempts=F("attempts") - 1,
+        queued_at=None,
+        next_attempt_at=None,
+        claim_order=None,
+    )
+
+
 def _unclaim(pks: list[int], token) -> None:
-    """Give back claims this batch never used: not an attempt, nor an interruption."""
+    """Give back the claims of this batch's messages it will not send now."""
     if pks:
-        Reminder.objects.filter(
-            pk__in=pks, claim_token=token, status=ReminderStatus.SENDING, handed_at__isnull=True
-        ).update(
-            status=ReminderStatus.PENDING,
-            queued_at=None,
-            attempts=F("attempts") - 1,
-            claim_order=None,
+        _give_back(
+            Reminder.objects.filter(
+                pk__in=pks, claim_token=token, status=ReminderStatus.SENDING, handed_at__isnull=True
+            )
         )
 
 
@@ -876,6 +872,9 @@ def _handing(pks: list[int], marking: list[int], token, claimed_at, moment) -> i
         return ", ".join(["%s"] * len(ids))
 
     now, handed = value("handed_at", moment), f"{column['id']} IN ({listed(pks)})"
+    # This message: still held under this very claim, and not handed yet.
+    rows = f"({handed} AND {column['claimed_at']} = %s AND {column['handed_at']} IS NULL)"
+    rows_params = [*pks, value("claimed_at", claimed_at)]
     if marking:
         earlier = f"{column['id']} IN ({listed(marking)})"
         assignments = (
@@ -885,23 +884,15 @@ def _handing(pks: list[int], marking: list[int], token, claimed_at, moment) -> i
             f"{column['handed_at']} = CASE WHEN {handed} THEN %s ELSE {column['handed_at']} END"
         )
         params = [*marking, ReminderStatus.SENT, *marking, now, *marking, *pks, now]
-        which = f"({earlier} OR "
-        params_which = [*marking]
+        # And the messages accepted before it.
+        rows, rows_params = f"({rows} OR {earlier})", [*rows_params, *marking]
     else:
-        assignments = f"{column['handed_at']} = %s"
-        params, which, params_which = [now], "(", []
+        assignments, params = f"{column['handed_at']} = %s", [now]
     sql = (
         f"UPDATE {db_connection.ops.quote_name(meta.db_table)} SET {assignments} "
-        f"WHERE {column['claim_token']} = %s AND {column['status']} = %s AND {which}"
-        f"({handed} AND {column['claimed_at']} = %s AND {column['handed_at']} IS NULL))"
+        f"WHERE {column['claim_token']} = %s AND {column['status']} = %s AND {rows}"
     )
-    params += [
-        value("claim_token", token),
-        ReminderStatus.SENDING,
-        *params_which,
-        *pks,
-        value("claimed_at", claimed_at),
-    ]
+    params += [value("claim_token", token), ReminderStatus.SENDING, *rows_params]
     with db_connection.cursor() as cursor:
         cursor.execute(sql, params)
         return cursor.rowcount
