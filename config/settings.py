@@ -176,6 +176,11 @@ PASSWORD_RESET_TIMEOUT = 60 * 60
 INVITATION_MAX_AGE_DAYS = env.int("INVITATION_MAX_AGE_DAYS", default=7)
 SESSION_COOKIE_AGE = env.int("SESSION_COOKIE_AGE", default=60 * 60 * 10)
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+# Every request reads its session: from Redis when REDIS_URL is set (written through to the
+# database as well, which outlives a Redis restart), so that reading it costs no query.
+if env.str("REDIS_URL", default=""):
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+    SESSION_CACHE_ALIAS = "sessions"
 
 # ---------------------------------------------------------------------------------------------
 # Internationalisation: English is the working language; Khmer and Chinese are read too
@@ -366,7 +371,7 @@ REST_FRAMEWORK = {
 # Request budgets are counted where every worker sees them: in Redis when REDIS_URL is set.
 API_THROTTLE_CACHE = (
     {
-        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "BACKEND": "config.redis_cache.RedisCache",
         "LOCATION": REDIS_URL,
         "KEY_PREFIX": "api-throttle",
     }
@@ -413,7 +418,7 @@ CACHES = {
     "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
     "pages": (
         {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "config.redis_cache.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "pages",
         }
@@ -421,6 +426,14 @@ CACHES = {
         else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "pages"}
     ),
 }
+if env.str("REDIS_URL", default=""):
+    # Sessions (see SESSION_ENGINE above): shared by every process, never one's own memory,
+    # so that signing out in one is signing out in all.
+    CACHES["sessions"] = {
+        "BACKEND": "config.redis_cache.RedisCache",
+        "LOCATION": REDIS_URL,
+        "KEY_PREFIX": "sessions",
+    }
 PAGE_CACHE_ENABLED = env.bool("PAGE_CACHE_ENABLED", default=True)
 # Pages shown as of now also change with the clock (overdue, next meeting): kept a minute.
 PAGE_CACHE_NOW_SECONDS = env.int("PAGE_CACHE_NOW_SECONDS", default=60)

@@ -10,6 +10,7 @@ reader's current year.
 """
 
 import datetime as dt
+import functools
 import zoneinfo
 
 from django.utils import formats, timezone, translation
@@ -112,7 +113,13 @@ def format_day(day, *, today: dt.date | None = None) -> str:
 
 def day_words() -> dict:
     """What a browser needs to write a day as `format_day` does (with its year) in the active
-    language: the format and the month and weekday names (Monday first), as Django writes them."""
+    language: the format and the month and weekday names (Monday first), as Django writes them.
+    Every page carries them: worked out once per language."""
+    return _day_words(translation.get_language())
+
+
+@functools.cache
+def _day_words(language) -> dict:
     monday = dt.date(2001, 1, 1)
     with_year, _ = _day_formats()
     return {

@@ -9,7 +9,7 @@ everything, and alone manage accounts across agreements. The secretariat also re
 trail of its agreements.
 """
 
-from django.db.models import Q, QuerySet
+from django.db.models import CharField, Q, QuerySet, Value
 
 from negotiations.choices import Role
 from negotiations.models import Agreement, RoleAssignment
@@ -40,15 +40,32 @@ def visible_agreements(user) -> QuerySet[Agreement]:
     return _agreements_where(user)
 
 
+def _access(user) -> tuple[dict, set]:
+    """({agreement id: role}, {working group id}) of this person: every page asks, so both are
+    read in one query, and kept on the user for the request."""
+    cached = user.__dict__.get("_access")
+    if cached is None:
+        roles = (
+            RoleAssignment.objects.filter(user=user)
+            .order_by()
+            .values_list(Value(True), "agreement_id", "role")
+        )
+        groups = user.memberships.order_by().values_list(
+            Value(False), "working_group_id", Value("", output_field=CharField())
+        )
+        cached = ({}, set())
+        for is_role, pk, role in roles.union(groups, all=True).order_by():
+            if is_role:
+                cached[0][pk] = role
+            else:
+                cached[1].add(pk)
+        user.__dict__["_access"] = cached
+    return cached
+
+
 def _role_map(user) -> dict:
-    """{agreement id: role} of this person; cached on the user for the request."""
-    if not _active(user):
-        return {}
-    cache = user.__dict__.get("_agreement_roles")
-    if cache is None:
-        cache = dict(RoleAssignment.objects.filter(user=user).values_list("agreement_id", "role"))
-        user.__dict__["_agreement_roles"] = cache
-    return cache
+    """{agreement id: role} of this person."""
+    return _access(user)[0] if _active(user) else {}
 
 
 def role_in(user, agreement_id) -> str | None:
@@ -57,14 +74,8 @@ def role_in(user, agreement_id) -> str | None:
 
 
 def _group_ids(user) -> set[int]:
-    """The working groups this person is a member of; cached on the user for the request."""
-    if not _active(user):
-        return set()
-    cache = user.__dict__.get("_working_group_ids")
-    if cache is None:
-        cache = set(user.memberships.values_list("working_group_id", flat=True))
-        user.__dict__["_working_group_ids"] = cache
-    return cache
+    """The working groups this person is a member of."""
+    return _access(user)[1] if _active(user) else set()
 
 
 def _is_superuser(user) -> bool:
@@ -86,6 +97,12 @@ def can_steer_agreement(user, agreement_id) -> bool:
 def steered_agreements(user) -> QuerySet[Agreement]:
     """The agreements this person may change everything in."""
     return _agreements_where(user, STEERING_ROLES)
+
+
+def steers_some_agreement(user) -> bool:
+    """Whether this person steers an agreement (or may steer any, as a superuser): who looks
+    after failed reminders, and adds countries to the list of parties."""
+    return _is_superuser(user) or bool(_roles(user) & set(STEERING_ROLES))
 
 
 # --- The secretariat's workspace ---------------------------------------------------------------
@@ -279,7 +296,7 @@ def can_write_through_api(user, token=None) -> bool:
 def can_create_party(user) -> bool:
     """Add a country to the list every agreement's parties are chosen from: those who set
     agreements up (a superuser, or whoever steers an agreement)."""
-    return _is_superuser(user) or bool(_roles(user) & set(STEERING_ROLES))
+    return steers_some_agreement(user)
 
 
 # --- Page cache (dashboards) -------------------------------------------------------------------

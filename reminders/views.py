@@ -8,7 +8,7 @@ from django.views.decorators.http import require_http_methods
 from django_filters.views import FilterView
 from django_tables2 import SingleTableMixin
 
-from negotiations.permissions import steered_agreements
+from negotiations.permissions import steered_agreements, steers_some_agreement
 from reminders import services
 from reminders.choices import NEEDS_ATTENTION_STATUSES
 from reminders.filtersets import NeedsAttentionFilterSet
@@ -59,7 +59,7 @@ class FailedRemindersView(SingleTableMixin, FilterView):
 
     def dispatch(self, request, *args, **kwargs):
         """Refuses whoever steers no agreement; sign-in is the middleware's."""
-        if not steered_agreements(request.user).exists():
+        if not steers_some_agreement(request.user):
             raise PermissionDenied
         return super().dispatch(request, *args, **kwargs)
 

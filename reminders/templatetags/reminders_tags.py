@@ -10,4 +10,4 @@ register = template.Library()
 @register.simple_tag
 def steers_an_agreement(user) -> bool:
     """Whether this person steers an agreement, and so looks after its failed reminders."""
-    return permissions.steered_agreements(user).exists()
+    return permissions.steers_some_agreement(user)

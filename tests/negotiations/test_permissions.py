@@ -1,12 +1,15 @@
 """The one place that decides permissions, role by role."""
 
 import pytest
+from django.contrib.auth import get_user_model
 
 from negotiations import permissions
+from negotiations.choices import Role
 from tests.factories import UserFactory
 from workinggroups.choices import ContestedPointState
 
 pytestmark = pytest.mark.django_db
+User = get_user_model()
 
 
 def test_roles_per_agreement(world):
@@ -53,3 +56,25 @@ def test_an_inactive_account_may_do_nothing(world):
     world.chief.is_active = False
     assert not permissions.can_view_agreement(world.chief, world.agreement.pk)
     assert not permissions.can_steer_agreement(world.chief, world.agreement.pk)
+
+
+def test_a_persons_roles_and_groups_are_read_in_one_query(world, django_assert_num_queries):
+    negotiator = User.objects.get(pk=world.negotiator.pk)
+    with django_assert_num_queries(1):
+        scope = permissions.permission_scope(negotiator)
+        assert permissions.can_change_chapter(negotiator, world.chapter)
+        assert permissions.role_in(negotiator, world.agreement.pk) == Role.NEGOTIATOR
+    assert scope == ("", ((world.agreement.pk, Role.NEGOTIATOR),), (world.group.pk,))
+    # Someone with neither has an empty scope, in one query too.
+    outsider = User.objects.get(pk=world.outsider.pk)
+    with django_assert_num_queries(1):
+        assert permissions.permission_scope(outsider) == ("", (), ())
+
+
+def test_who_steers_some_agreement(world):
+    for who in (world.chief, world.secretariat, world.elsewhere, world.superuser):
+        assert permissions.steers_some_agreement(who)
+    for who in (world.negotiator, world.official, world.outsider):
+        assert not permissions.steers_some_agreement(who)
+    world.chief.is_active = False
+    assert not permissions.steers_some_agreement(world.chief)
