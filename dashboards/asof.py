@@ -60,7 +60,8 @@ def end_of_round(negotiation_round) -> dt.datetime:
 
 
 def parse(value: str | None, rounds=()) -> AsOf:
-    """Read the `as_of` parameter; rounds are this agreement's (annotated) rounds.
+    """Read the `as_of` parameter; rounds are this agreement's (annotated) rounds, or a
+    function that reads them, called only when the parameter names a round.
 
     Anything unreadable, a round that does not exist or a day in the future means now.
     """
@@ -68,7 +69,7 @@ def parse(value: str | None, rounds=()) -> AsOf:
     match = ROUND_PATTERN.match(value)
     if match:
         number = int(match.group(1))
-        for negotiation_round in rounds:
+        for negotiation_round in rounds() if callable(rounds) else rounds:
             if negotiation_round.number == number:
                 moment = end_of_round(negotiation_round)
                 return AsOf(

@@ -19,6 +19,7 @@ from django.db.models import (
 )
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404
+from django.utils.functional import cached_property
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext_lazy as _
 from django.views.generic import TemplateView
@@ -70,15 +71,20 @@ class AgreementScopeMixin:
     def dispatch(self, request, *args, **kwargs):
         self.agreement = self.get_agreement()
         _check_can_view(request.user, self.agreement.pk)
-        self.rounds = links.give_urls(
+        self.as_of = asof.parse(request.GET.get("as_of"), lambda: self.rounds)
+        return super().dispatch(request, *args, **kwargs)
+
+    @cached_property
+    def rounds(self):
+        """The agreement's rounds, read when first needed: a page served from the page cache
+        (or as of a day) does without them."""
+        return links.give_urls(
             selectors.rounds_of(self.agreement),
             "dashboards:round",
             varying="number",
             attribute="number",
             slug=self.agreement.slug,
         )
-        self.as_of = asof.parse(request.GET.get("as_of"), self.rounds)
-        return super().dispatch(request, *args, **kwargs)
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(
@@ -134,7 +140,6 @@ class AgreementPageMixin(CachedPageMixin, AgreementScopeMixin):
     def shell_context(self, **kwargs):
         return super().shell_context(
             agreement=self.agreement,
-            rounds=self.rounds,
             as_of=self.as_of,
             working_group=getattr(self, "working_group", None),
             **kwargs,

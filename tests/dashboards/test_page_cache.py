@@ -3,11 +3,15 @@ yet a change shows on the very next request, nobody is served a page rendered fo
 may see or do something else, and each language and time zone has its own rendering."""
 
 import datetime as dt
+import re
+import time
 
 import pytest
+from django.test import Client
 from django.urls import reverse
 
 from audit.services import record_update, snapshot
+from dashboards import cache as page_cache
 from negotiations.choices import Role
 from negotiations.models import Agreement, RoleAssignment
 from negotiations.services.commitments import create_commitment
@@ -252,3 +256,157 @@ def test_a_change_to_a_person_or_party_shown_on_the_page_is_on_the_next_request(
     party.save()
     record_update(instance=party, before=before, actor=world.chief)
     assert Agreement.objects.get(pk=world.agreement.pk).change_generation == before_generation + 2
+
+
+# --- The whole page, per reader ----------------------------------------------------------------
+
+FORM_TOKEN = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
+
+
+def test_a_readers_next_request_is_the_whole_page_with_a_form_token_of_its_own(world):
+    client = Client(enforce_csrf_checks=True)
+    client.force_login(world.official)
+    url = pages(world)["dashboard"]
+
+    first, second = get(client, url), get(client, url)
+
+    assert second["X-Page-Cache"] == "hit"
+    assert second.templates == []  # nothing rendered: the page as stored
+    assert main(second) == main(first)
+    for response in (first, second):
+        assert page_cache.TOKEN_HOLE not in response.text
+        assert FORM_TOKEN.search(response.text)
+    # The token in the stored page is this request's: the forms on it work.
+    token = FORM_TOKEN.search(second.text)[1]
+    response = client.post(
+        reverse("set_language"), {"language": "km", "next": url, "csrfmiddlewaretoken": token}
+    )
+    assert response.status_code == 302
+
+
+def test_a_colleague_of_the_same_scope_gets_the_content_in_a_page_of_their_own(client, world):
+    url = pages(world)["dashboard"]
+    client.force_login(world.official)
+    get(client, url)
+    get(client, url)
+    colleague = RoleAssignmentFactory(agreement=world.agreement, role=Role.OFFICIAL).user
+    colleague.first_name, colleague.last_name = "Sreymom", "Colleague-of-the-official"
+    colleague.save()
+
+    client.force_login(colleague)
+    response = get(client, url)
+
+    assert response["X-Page-Cache"] == "hit"
+    assert "Colleague-of-the-official" in response.text
+    assert str(world.official) not in response.text.replace(main(response), "")
+
+
+def test_messages_waiting_are_shown_on_a_page_from_the_cache(client, world):
+    url = pages(world)["dashboard"]
+    client.force_login(world.official)
+    get(client, url)
+    assert get(client, url)["X-Page-Cache"] == "hit"
+
+    saved = client.post(
+        reverse("reminders:settings"),
+        {
+            "meetings": "each",
+            "deadlines": "each",
+            "contested_points": "each",
+            "commitments": "each",
+            "digest_hour": "7",
+        },
+    )
+    assert saved.status_code == 302
+
+    with_message = get(client, url)
+    assert "Your reminder settings are saved." in with_message.text
+    assert main(with_message).count("Your reminder settings are saved.") == 1
+    # Shown once, as any message: the next request is the stored page again.
+    again = get(client, url)
+    assert "Your reminder settings are saved." not in again.text
+    assert again["X-Page-Cache"] == "hit"
+
+
+def test_a_readers_new_name_is_on_their_next_page(client, world):
+    url = pages(world)["dashboard"]
+    client.force_login(world.official)
+    get(client, url)
+    get(client, url)
+
+    world.official.last_name = "Renamed-just-now"
+    world.official.save()
+
+    assert "Renamed-just-now" in get(client, url).text
+
+
+# --- Past its freshness ------------------------------------------------------------------------
+
+
+def expire(monkeypatch, seconds):
+    """Move the clock on by `seconds`."""
+    moved = time.time() + seconds
+    monkeypatch.setattr(page_cache.time, "time", lambda: moved)
+
+
+def test_once_stale_the_first_reader_renders_the_page_again(client, world, settings, monkeypatch):
+    url = pages(world)["dashboard"]
+    client.force_login(world.official)
+    get(client, url)
+
+    expire(monkeypatch, settings.PAGE_CACHE_NOW_SECONDS + 1)
+
+    assert get(client, url)["X-Page-Cache"] == "miss"
+    assert get(client, url)["X-Page-Cache"] == "hit"
+
+
+def test_while_someone_renders_it_again_the_others_get_the_last_rendering(
+    client, world, settings, monkeypatch, stored_keys
+):
+    url = pages(world)["dashboard"]
+    client.force_login(world.official)
+    first = get(client, url)
+    colleague = RoleAssignmentFactory(agreement=world.agreement, role=Role.OFFICIAL).user
+
+    expire(monkeypatch, settings.PAGE_CACHE_NOW_SECONDS + 1)
+    # Another reader of the same page has started rendering it again.
+    (key,) = stored_keys
+    assert page_cache._renews(key)
+
+    stale = get(client, url)
+    assert stale["X-Page-Cache"] == "stale"
+    assert main(stale) == main(first)
+    client.force_login(colleague)
+    assert get(client, url)["X-Page-Cache"] == "stale"
+
+
+def test_a_change_is_never_hidden_behind_a_stale_rendering(
+    client, world, settings, monkeypatch, stored_keys
+):
+    url = pages(world)["dashboard"]
+    client.force_login(world.official)
+    get(client, url)
+    expire(monkeypatch, settings.PAGE_CACHE_NOW_SECONDS + 1)
+    for key in stored_keys:
+        assert page_cache._renews(key)
+
+    change_chapter_status(chapter=world.chapter, to_status="agreed_in_principle", by=world.chief)
+
+    after = get(client, url)
+    assert after["X-Page-Cache"] == "miss"
+    assert '<td data-status="agreed_in_principle">1</td>' in after.text
+
+
+@pytest.fixture
+def stored_keys(monkeypatch):
+    """The keys of the content this test stored (not the whole pages around it), in order."""
+    keys = []
+    store = page_cache._set
+
+    def recording(key, text, fresh_until):
+        if key.count(":") == 1:  # kind:digest; a whole page's key has the reader's after it
+            keys.append(key)
+        store(key, text, fresh_until)
+
+    monkeypatch.setattr(page_cache, "_set", recording)
+    return keys

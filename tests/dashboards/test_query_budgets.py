@@ -2,6 +2,7 @@
 twenty large ones: the figures are aggregated by the database, never row by row."""
 
 import pytest
+from django.conf import settings
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
@@ -9,6 +10,14 @@ from django.urls import reverse
 from workinggroups.models import WorkingGroup
 
 BUDGET = 20
+# A page served from the page cache (the tests' people have no second factor to load).
+CACHED_BUDGET = {
+    "portfolio": 3,
+    "agreement": 3,
+    "agreement as of round 1": 4,
+    "brief": 3,
+    "working group": 3,
+}
 
 
 def pages(agreement):
@@ -72,8 +81,9 @@ def test_page_runs_a_fixed_number_of_queries(client, negotiations, no_page_cache
     "page", ["portfolio", "agreement", "agreement as of round 1", "brief", "working group"]
 )
 def test_a_cached_page_runs_a_fixed_number_of_queries_too(client, negotiations, page):
-    """From the cache, the session, the person, their roles and groups, the agreement (or the
-    agreements of the portfolio, with their generations): no more, whatever their size."""
+    """From the cache: the person, their roles and groups (one query), the agreement (or the
+    agreements of the portfolio, with their generations), and the rounds only where the page is
+    as of one. The session is read from the cache. No more, whatever their size."""
     small_user, (small,) = negotiations(1, groups=1, chapters=1, rounds=1)
     large_user, large = negotiations(20, groups=4, chapters=3, rounds=3)
 
@@ -81,4 +91,6 @@ def test_a_cached_page_runs_a_fixed_number_of_queries_too(client, negotiations, 
     large_count = count_queries(client, large_user, pages(large[0])[page])
 
     assert small_count == large_count
-    assert large_count <= 8
+    # Without Redis, sessions are read from the database.
+    session_query = 0 if settings.SESSION_ENGINE.endswith("cached_db") else 1
+    assert large_count <= CACHED_BUDGET[page] + session_query
