@@ -57,32 +57,53 @@ def page_addresses(agreement: Agreement) -> dict[str, str]:
     return addresses
 
 
-def measure(client: Client, address: str, *, repeat: int) -> dict:
-    """Queries and median time of a page. Every request must answer 200: a redirect (to the
-    sign-in page, say) is reported as its status, never timed as the page."""
-    response = client.get(address)  # warm caches and templates
+def queries(client: Client, address: str) -> tuple[int, int]:
+    """(status, queries) of one request of the page, after one that warms caches and
+    templates."""
+    response = client.get(address)
     if response.status_code != 200:
-        return {"status": response.status_code}
-    queries = []
+        return response.status_code, 0
+    executed = []
 
     def count(execute, sql, params, many, context):
-        queries.append(sql)
+        executed.append(sql)
         return execute(sql, params, many, context)
 
     # An execute wrapper counts every query; the query log is emptied at each request start.
     with connection.execute_wrapper(count):
         status = client.get(address).status_code
-    timings = []
-    for _ in range(repeat):
-        started = time.perf_counter()
-        answer = client.get(address).status_code
-        timings.append((time.perf_counter() - started) * 1000)
-        status = status if answer == 200 else answer
+    return status, len(executed)
+
+
+def timed(client: Client, address: str) -> tuple[int, float]:
+    """(status, milliseconds) of one request of the page."""
+    started = time.perf_counter()
+    status = client.get(address).status_code
+    return status, (time.perf_counter() - started) * 1000
+
+
+def result(status: int, count: int, timings: list[float]) -> dict:
+    """A page's figures, as the report takes them; a page that did not answer 200 is reported
+    as its status, never timed."""
     if status != 200:
         return {"status": status}
     return {
         "status": 200,
-        "queries": len(queries),
+        "queries": count,
         "median_ms": statistics.median(timings),
         "spread_ms": (min(timings), max(timings)),
     }
+
+
+def measure(client: Client, address: str, *, repeat: int) -> dict:
+    """Queries and median time of a page. Every request must answer 200: a redirect (to the
+    sign-in page, say) is reported as its status, never timed as the page."""
+    status, count = queries(client, address)
+    if status != 200:
+        return {"status": status}
+    timings = []
+    for _ in range(repeat):
+        answer, milliseconds = timed(client, address)
+        timings.append(milliseconds)
+        status = status if answer == 200 else answer
+    return result(status, count, timings)

@@ -987,3 +987,27 @@ def test_an_inline_removal_goes_through_the_service(root, world):
     assert not agreement.roles.filter(user=world.negotiator).exists()
     assert not Membership.objects.filter(user=world.negotiator).exists()  # seats go too
     assert AuditEntry.objects.filter(action="delete", actor=root).exists()
+
+
+def test_working_groups_are_offered_as_a_filter_once_an_agreement_is_chosen(client, world):
+    """Across every agreement they would run to thousands: the agreement comes first."""
+    client.force_login(world.superuser)
+    url = reverse("admin:workinggroups_chapter_changelist")
+
+    everything = client.get(url).content.decode()
+    assert "working_group__id__exact" not in everything
+    assert f"working_group__agreement__id__exact={world.agreement.pk}" in everything
+
+    chosen = client.get(url, {"working_group__agreement__id__exact": world.agreement.pk})
+    page = chosen.content.decode()
+    assert f"working_group__id__exact={world.group.pk}" in page
+    assert f"working_group__id__exact={world.other_group.pk}" in page
+    elsewhere = world.elsewhere_chapter.working_group
+    assert f"working_group__id__exact={elsewhere.pk}" not in page
+
+    narrowed = client.get(
+        url,
+        {"working_group__agreement__id__exact": world.agreement.pk,
+         "working_group__id__exact": world.group.pk},
+    )  # fmt: skip
+    assert list(narrowed.context["cl"].result_list) == [world.chapter]

@@ -352,7 +352,12 @@ class ScopedChoicesInline(_ScopedChoices):
 
 class ScopedListFilter(admin.RelatedOnlyFieldListFilter):
     """A list filter offering only what occurs in the rows this person sees, each choice
-    naming its agreement."""
+    naming its agreement.
+
+    Choices that belong to an agreement (working groups, say) are offered once an agreement
+    is chosen in the list's agreement filter, and only that agreement's: across every
+    agreement they run to thousands, which nobody scrolls through and whose reading would
+    grow with the data."""
 
     def field_choices(self, field, request, model_admin):
         """(pk, label) of each record that occurs in the rows this person sees."""
@@ -362,6 +367,12 @@ class ScopedListFilter(admin.RelatedOnlyFieldListFilter):
         path = AGREEMENT_PATHS.get(model._meta.label)
         if path is None:
             return [(record.pk, str(record)) for record in queryset]
+        agreement_path = getattr(model_admin, "agreement_path", None)
+        if agreement_path and agreement_path != self.field_path:
+            chosen = request.GET.get(f"{agreement_path}__id__exact", "")
+            if not chosen.isdigit():
+                return []
+            queryset = queryset.filter(**{f"{path}_id": int(chosen)})
         return [
             (record.pk, label_naming_agreement(record)) for record in queryset.select_related(path)
         ]

@@ -5,10 +5,18 @@ import http.server
 import threading
 
 import pytest
+from django.db import connection
 
 from benchmarks import load
 from benchmarks.generator import Size
-from benchmarks.management.commands.run_benchmarks import _load_report, scaled
+from benchmarks.management.commands.run_benchmarks import (
+    _DATABASES,
+    _create_database,
+    _load_report,
+    _on_database,
+    _scale_table,
+    scaled,
+)
 from benchmarks.pages import measure
 
 WRK_OUTPUT = """Running 15s test @ http://127.0.0.1:8000/agreements/generated-001/
@@ -123,3 +131,52 @@ def test_ten_times_the_large_set_is_ten_times_the_agreements_and_people():
     assert (ten.agreements, ten.people) == (10 * large.agreements, 10 * large.people)
     assert ten.chapters_per_group == large.chapters_per_group
     assert scaled(large, 1) == large
+
+
+def page(ms, queries=5):
+    return {"status": 200, "queries": queries, "median_ms": ms, "spread_ms": (ms, ms)}
+
+
+def test_the_ten_times_goal_counts_the_products_pages_and_shows_the_yardstick():
+    large = {"results": {"chapter list": page(50), "admin chapter changelist": page(90)}}
+    bigger = {"results": {"chapter list": page(55), "admin chapter changelist": page(150)}}
+
+    report = "\n".join(_scale_table(large, bigger, 10))
+
+    assert "| chapter list | 50.0 | 55.0 | +10% | 5 / 5 | met |" in report
+    assert "| admin chapter changelist | 90.0 | 150.0 | +67% | 5 / 5 | yardstick" in report
+    assert "over the product's pages: met" in report
+
+    bigger["results"]["chapter list"] = page(61)
+    assert "over the product's pages: NOT met" in "\n".join(_scale_table(large, bigger, 10))
+    bigger["results"]["chapter list"] = page(55, queries=6)
+    assert "over the product's pages: NOT met" in "\n".join(_scale_table(large, bigger, 10))
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="the benchmarks run on PostgreSQL")
+def test_the_two_sizes_are_measured_on_two_databases_in_turn():
+    """The scaled set lives in a database of its own; the connection goes there and back."""
+
+    def current():
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT current_database()")
+            return cursor.fetchone()[0]
+
+    home = current()
+    other = f"{home}_side"
+    _create_database(other)
+    _create_database(other)  # there already: left as it is
+    try:
+        for _ in range(2):
+            with _on_database(other):
+                assert current() == other
+            assert current() == home
+        with _on_database(home):
+            assert current() == home
+    finally:
+        for wrapper in list(_DATABASES.values()):
+            if wrapper.settings_dict["NAME"] == other:
+                wrapper.close()
+        with connection._nodb_cursor() as cursor:
+            cursor.execute(f'DROP DATABASE IF EXISTS "{other}"')

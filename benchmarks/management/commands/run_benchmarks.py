@@ -1,3 +1,5 @@
+import contextlib
+import copy
 import dataclasses
 import datetime as dt
 import os
@@ -11,8 +13,10 @@ from pathlib import Path
 import django
 from django.conf import settings
 from django.contrib.auth import get_user_model
+from django.contrib.contenttypes.models import ContentType
+from django.core.management import call_command
 from django.core.management.base import BaseCommand
-from django.db import connection
+from django.db import DEFAULT_DB_ALIAS, connection, connections
 from django.test import Client, override_settings
 from django.urls import reverse
 
@@ -20,7 +24,9 @@ from api.pagination import StableCursorPagination
 from benchmarks import load
 from benchmarks import reminders as reminder_bench
 from benchmarks.generator import SMALL, Size, analyze, clear, generate
-from benchmarks.pages import measure, page_addresses
+from benchmarks.pages import measure, page_addresses, timed
+from benchmarks.pages import queries as pages_queries
+from benchmarks.pages import result as page_result
 from benchmarks.ports import free_port, wait_for_port
 from negotiations.choices import Role
 from negotiations.models import Agreement, RoleAssignment
@@ -42,6 +48,8 @@ SCAN_MAX_S = 1.0
 # statements per reminder.
 DELIVERY_MIN_RATIO = 3.0
 DELIVERY_MAX_QUERIES = 1.2
+# Measured beside the product's pages to compare them with, not held to their goals.
+YARDSTICKS = ("admin chapter changelist",)
 # The pages the page cache serves: measured from it too.
 CACHED_PAGES = ("portfolio", "agreement dashboard", "agreement dashboard as of a round",
                 "working group page")  # fmt: skip
@@ -83,10 +91,10 @@ class Command(BaseCommand):
         small = self._pages("small", SMALL, repeat)
         large = self._pages("large", Size(), repeat)
         if scale > 1:
-            # The goal at ten times the size is against the large size's figures of this run.
-            bigger = self._pages(f"{scale} ×", scaled(Size(), scale), repeat)
+            # The goal at ten times the size: against the large size, measured in turn with it.
+            near, bigger = self._side_by_side(scale, repeat)
             lines += _page_table(small, bigger, scale)
-            lines += _scale_table(large, bigger, scale)
+            lines += _scale_table(near, bigger, scale)
         else:
             lines += _page_table(small, large, scale)
             lines += [
@@ -119,6 +127,53 @@ class Command(BaseCommand):
                 cached[name] = measure(client, address, repeat=repeat)
                 self.stdout.write(f"  {label:<6} {name + ' (page cache)':<36} {cached[name]}")
         return {"counts": counts, "results": results, "cached": cached}
+
+    def _side_by_side(self, scale, repeat):
+        """The pages at the large size and at `scale` times it, measured in turn, request by
+        request, each page of each size as often. The scaled set is generated into a database
+        of its own beside the large one, and the connection goes from one to the other
+        between requests (as Django's test runner moves it to the test database). Measured
+        minutes apart instead, on a machine shared with others, the two sizes differed by
+        more than their data made them: the goal is a ratio, so both are taken in one run."""
+        large_name = connection.settings_dict["NAME"]
+        scaled_name = f"{large_name}_x{scale}"
+        _create_database(scaled_name)
+        with _on_database(scaled_name):
+            call_command("migrate", interactive=False, verbosity=0)
+            self.stdout.write(f"Generating the {scale} × data set, in {scaled_name}…")
+            counts = generate(scaled(Size(), scale), seed=2020)
+            analyze()
+            far_client, far_agreement = _signed_in_client()
+            far_pages = page_addresses(far_agreement)
+        near_client, near_agreement = _signed_in_client()
+        near_pages = page_addresses(near_agreement)
+        sides = {
+            "large": (large_name, near_client, near_pages),
+            "scaled": (scaled_name, far_client, far_pages),
+        }
+        figures = {"large": {}, "scaled": {}}
+        with override_settings(PAGE_CACHE_ENABLED=False):
+            for name in near_pages:
+                found = {}
+                for side, (database, client, pages) in sides.items():
+                    with _on_database(database):
+                        found[side] = [*pages_queries(client, pages[name]), []]
+                for turn in range(repeat):
+                    # Each size first in every other turn.
+                    for side in list(sides) if turn % 2 == 0 else list(reversed(sides)):
+                        database, client, pages = sides[side]
+                        with _on_database(database):
+                            status, milliseconds = timed(client, pages[name])
+                        if status != 200:
+                            found[side][0] = status
+                        found[side][2].append(milliseconds)
+                for side in sides:
+                    figures[side][name] = page_result(*found[side])
+                self.stdout.write(
+                    f"  {name:<36} large {figures['large'][name]}\n"
+                    f"  {'':<36} {scale} × {figures['scaled'][name]}"
+                )
+        return {"results": figures["large"]}, {"counts": counts, "results": figures["scaled"]}
 
     def _reminders(self):
         """The scan and the delivery of 10,000 due reminders, on their own in the database."""
@@ -323,6 +378,43 @@ def _header():
     ]
 
 
+def _create_database(name: str) -> None:
+    """A database of this name beside the benchmark's own, if there is none yet."""
+    with connection._nodb_cursor() as cursor:
+        cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name])
+        if cursor.fetchone() is None:
+            cursor.execute(f"CREATE DATABASE {connection.ops.quote_name(name)}")
+
+
+# One connection per database, each kept open while another is in use.
+_DATABASES = {}
+
+
+@contextlib.contextmanager
+def _on_database(name: str):
+    """The default connection on the database `name` meanwhile: each database keeps a
+    connection of its own, open, so that going from one to the other costs no new session
+    (whose cold caches would be timed); cached content types are forgotten both ways (their
+    keys are each database's)."""
+    current = connections[DEFAULT_DB_ALIAS]
+    _DATABASES.setdefault(current.settings_dict["NAME"], current)
+    if name not in _DATABASES:
+        settings_dict = {**copy.deepcopy(current.settings_dict), "NAME": name}
+        _DATABASES[name] = type(current)(settings_dict, alias=DEFAULT_DB_ALIAS)
+    wanted = _DATABASES[name]
+    if wanted is current:
+        yield
+        return
+    connections[DEFAULT_DB_ALIAS] = wanted
+    ContentType.objects.clear_cache()
+    wanted.ensure_connection()
+    try:
+        yield
+    finally:
+        connections[DEFAULT_DB_ALIAS] = current
+        ContentType.objects.clear_cache()
+
+
 def scaled(size: Size, scale: int) -> Size:
     """The data set `scale` times over: as many more agreements and people, each agreement as
     large as before."""
@@ -463,12 +555,23 @@ def _scale_table(large, bigger, scale):
             continue
         slower = result["median_ms"] / base["median_ms"] - 1
         ok = slower <= SCALE_SLOWER and result["queries"] == base["queries"]
-        all_met = all_met and ok
+        if name in YARDSTICKS:
+            verdict = "yardstick (not counted)"
+        else:
+            all_met = all_met and ok
+            verdict = "met" if ok else "NOT met"
         lines.append(
             f"| {name} | {base['median_ms']:.1f} | {result['median_ms']:.1f} | {slower:+.0%} "
-            f"| {base['queries']} / {result['queries']} | {'met' if ok else 'NOT met'} |"
+            f"| {base['queries']} / {result['queries']} | {verdict} |"
         )
-    lines += ["", f"Goal at {scale} × the large size: {'met' if all_met else 'NOT met'}."]
+    lines += [
+        "",
+        f"Goal at {scale} × the large size, over the product's pages: "
+        f"{'met' if all_met else 'NOT met'}. Each page of each size measured in turn, request "
+        "by request, from two databases holding the two sets. The administration's changelist "
+        "of every chapter is the yardstick the chapter list is compared with (below), as Django "
+        "ships it: it counts and sorts every chapter of every agreement, so it grows with them.",
+    ]
     return lines
 
 
