@@ -1011,3 +1011,14 @@ def test_working_groups_are_offered_as_a_filter_once_an_agreement_is_chosen(clie
          "working_group__id__exact": world.group.pk},
     )  # fmt: skip
     assert list(narrowed.context["cl"].result_list) == [world.chapter]
+
+
+def test_the_administration_is_drawn_in_the_trackers_fonts(client, world):
+    """Khmer and Chinese names and labels, whatever fonts the reader's machine has."""
+    client.force_login(world.superuser)
+
+    page = client.get(reverse("admin:workinggroups_chapter_changelist")).content.decode()
+
+    assert "vendor/fonts/fonts.css" in page
+    assert "css/admin.css" in page
+    assert 'id="site-name"' in page  # the rest of Django's own base_site.html is kept
