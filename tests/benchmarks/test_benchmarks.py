@@ -108,3 +108,37 @@ def test_the_delivery_cost_counts_statements_and_commits_on_the_real_path(monkey
     assert cost["statements"] == cost["commits"]
     assert cost["statements_per_reminder"] < 3
     reminder_bench.clear()
+
+
+def test_pages_measured_in_turn_alternate_and_are_each_timed_as_often(client, monkeypatch):
+    from benchmarks.management.commands import run_benchmarks
+
+    generate(SMALL, seed=7, today=TODAY)
+    agreement = Agreement.objects.get(slug__startswith="generated-")
+    person = get_user_model().objects.create_user("bench", "bench@example.org", "x" * 16)
+    RoleAssignment.objects.create(user=person, agreement=agreement, role=Role.CHIEF_NEGOTIATOR)
+    client.force_login(person)
+    pages = page_addresses(agreement)
+    database = connection.settings_dict["NAME"]
+    order = []
+    timed = run_benchmarks.timed
+
+    def recording(client, address):
+        order.append(address)
+        return timed(client, address)
+
+    monkeypatch.setattr(run_benchmarks, "timed", recording)
+    found = run_benchmarks._in_turn(
+        {
+            "list": (database, client, pages["chapter list"]),
+            "dashboard": (database, client, pages["agreement dashboard"]),
+        },
+        4,
+    )
+
+    first, second = pages["chapter list"], pages["agreement dashboard"]
+    assert order == [first, second, second, first, first, second, second, first]
+    assert found["list"]["status"] == found["dashboard"]["status"] == 200
+    assert found["list"]["queries"] > 0
+    assert found["dashboard"]["queries"] > 0
+    assert found["list"]["median_ms"] > 0

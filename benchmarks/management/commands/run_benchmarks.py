@@ -50,6 +50,10 @@ DELIVERY_MIN_RATIO = 3.0
 DELIVERY_MAX_QUERIES = 1.2
 # Measured beside the product's pages to compare them with, not held to their goals.
 YARDSTICKS = ("admin chapter changelist",)
+# The chapter list: at least this many times as fast as the admin's changelist.
+ADMIN_MIN_RATIO = 1.4
+# The page held to be faster than the yardstick, and the yardstick, on the same rows.
+YARDSTICK_PAIR = ("chapter list", "admin chapter changelist")
 # The pages the page cache serves: measured from it too.
 CACHED_PAGES = ("portfolio", "agreement dashboard", "agreement dashboard as of a round",
                 "working group page")  # fmt: skip
@@ -103,7 +107,7 @@ class Command(BaseCommand):
                 "large-size time, with the same queries: measured by `make bench SCALE=10`, not "
                 "by this run.",
             ]
-        lines += _admin_ratio(large)
+        lines += _admin_ratio(large, self._yardstick(repeat))
         if not skip_load:
             lines += self._load(load_seconds, load_runs, load_connections)
         if not skip_reminders:
@@ -147,33 +151,36 @@ class Command(BaseCommand):
             far_pages = page_addresses(far_agreement)
         near_client, near_agreement = _signed_in_client()
         near_pages = page_addresses(near_agreement)
-        sides = {
-            "large": (large_name, near_client, near_pages),
-            "scaled": (scaled_name, far_client, far_pages),
-        }
         figures = {"large": {}, "scaled": {}}
         with override_settings(PAGE_CACHE_ENABLED=False):
             for name in near_pages:
-                found = {}
-                for side, (database, client, pages) in sides.items():
-                    with _on_database(database):
-                        found[side] = [*pages_queries(client, pages[name]), []]
-                for turn in range(repeat):
-                    # Each size first in every other turn.
-                    for side in list(sides) if turn % 2 == 0 else list(reversed(sides)):
-                        database, client, pages = sides[side]
-                        with _on_database(database):
-                            status, milliseconds = timed(client, pages[name])
-                        if status != 200:
-                            found[side][0] = status
-                        found[side][2].append(milliseconds)
-                for side in sides:
-                    figures[side][name] = page_result(*found[side])
+                found = _in_turn(
+                    {
+                        "large": (large_name, near_client, near_pages[name]),
+                        "scaled": (scaled_name, far_client, far_pages[name]),
+                    },
+                    repeat,
+                )
+                for side, figure in found.items():
+                    figures[side][name] = figure
                 self.stdout.write(
                     f"  {name:<36} large {figures['large'][name]}\n"
                     f"  {'':<36} {scale} × {figures['scaled'][name]}"
                 )
         return {"results": figures["large"]}, {"counts": counts, "results": figures["scaled"]}
+
+    def _yardstick(self, repeat):
+        """The chapter list and the admin's changelist of the same rows (large size), measured
+        in turn, request by request: their ratio is the goal."""
+        client, agreement = _signed_in_client()
+        pages = page_addresses(agreement)
+        database = connection.settings_dict["NAME"]
+        with override_settings(PAGE_CACHE_ENABLED=False):
+            found = _in_turn(
+                {name: (database, client, pages[name]) for name in YARDSTICK_PAIR}, repeat
+            )
+        self.stdout.write(f"  in turn: {found}")
+        return found
 
     def _reminders(self):
         """The scan and the delivery of 10,000 due reminders, on their own in the database."""
@@ -378,6 +385,26 @@ def _header():
     ]
 
 
+def _in_turn(entries: dict, repeat: int) -> dict:
+    """{label: figures} of pages measured in turn, request by request: `entries` are {label:
+    (database, signed-in client, address)}, each first in every other turn. Figures taken
+    together, where the goal is a ratio: on a shared machine, minutes apart, the same page
+    differs by more than the ratio is about."""
+    found = {}
+    for label, (database, client, address) in entries.items():
+        with _on_database(database):
+            found[label] = [*pages_queries(client, address), []]
+    for turn in range(repeat):
+        for label in list(entries) if turn % 2 == 0 else list(reversed(entries)):
+            database, client, address = entries[label]
+            with _on_database(database):
+                status, milliseconds = timed(client, address)
+            if status != 200:
+                found[label][0] = status
+            found[label][2].append(milliseconds)
+    return {label: page_result(*figures) for label, figures in found.items()}
+
+
 def _create_database(name: str) -> None:
     """A database of this name beside the benchmark's own, if there is none yet."""
     with connection._nodb_cursor() as cursor:
@@ -575,9 +602,9 @@ def _scale_table(large, bigger, scale):
     return lines
 
 
-def _admin_ratio(large):
-    ours = large["results"].get("chapter list", {})
-    admin = large["results"].get("admin chapter changelist", {})
+def _admin_ratio(large, in_turn):
+    """The chapter list beside the admin's changelist: from their measure in turn."""
+    ours, admin = (in_turn.get(name, {}) for name in YARDSTICK_PAIR)
     if ours.get("status") != 200 or admin.get("status") != 200:
         return []
     speedup = admin["median_ms"] / ours["median_ms"]
@@ -585,9 +612,10 @@ def _admin_ratio(large):
         "",
         "## Chapter list beside the admin's changelist and the API (large size)",
         "",
-        f"Chapter list {ours['median_ms']:.1f} ms ({ours['queries']} queries), admin changelist "
-        f"{admin['median_ms']:.1f} ms ({admin['queries']} queries): the list is {speedup:.2f} × "
-        f"as fast; goal: at least 1.40 ×: {'met' if speedup >= 1.4 else 'NOT met'}.",
+        f"Measured in turn, request by request: chapter list {ours['median_ms']:.1f} ms "
+        f"({ours['queries']} queries), admin changelist {admin['median_ms']:.1f} ms "
+        f"({admin['queries']} queries): the list is {speedup:.2f} × as fast; goal: at least "
+        f"{ADMIN_MIN_RATIO:.2f} ×: {'met' if speedup >= ADMIN_MIN_RATIO else 'NOT met'}.",
     ]
     api = large["results"].get("chapter list API", {})
     if api.get("status") == 200:
