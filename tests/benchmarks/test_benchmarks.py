@@ -43,12 +43,18 @@ def test_the_same_seed_gives_the_same_data():
     assert not Agreement.objects.filter(slug__startswith="generated-").exists()
 
 
-def test_a_page_measure_counts_the_queries_the_page_runs(client):
+def signed_in_to_generated(client, role):
+    """A small generated agreement, and the client signed in as someone of this role in it."""
     generate(SMALL, seed=7, today=TODAY)
     agreement = Agreement.objects.get(slug__startswith="generated-")
     person = get_user_model().objects.create_user("bench", "bench@example.org", "x" * 16)
-    RoleAssignment.objects.create(user=person, agreement=agreement, role=Role.CHIEF_NEGOTIATOR)
+    RoleAssignment.objects.create(user=person, agreement=agreement, role=role)
     client.force_login(person)
+    return agreement
+
+
+def test_a_page_measure_counts_the_queries_the_page_runs(client):
+    agreement = signed_in_to_generated(client, Role.CHIEF_NEGOTIATOR)
     address = page_addresses(agreement)["agreement dashboard"]
 
     result = measure(client, address, repeat=2)
@@ -61,11 +67,7 @@ def test_a_page_measure_counts_the_queries_the_page_runs(client):
 
 
 def test_the_api_chapter_list_is_measured_beside_the_page(client):
-    generate(SMALL, seed=7, today=TODAY)
-    agreement = Agreement.objects.get(slug__startswith="generated-")
-    person = get_user_model().objects.create_user("bench", "bench@example.org", "x" * 16)
-    RoleAssignment.objects.create(user=person, agreement=agreement, role=Role.OFFICIAL)
-    client.force_login(person)
+    agreement = signed_in_to_generated(client, Role.OFFICIAL)
     addresses = page_addresses(agreement)
 
     page = measure(client, addresses["chapter list"], repeat=1)
@@ -113,11 +115,7 @@ def test_the_delivery_cost_counts_statements_and_commits_on_the_real_path(monkey
 def test_pages_measured_in_turn_alternate_and_are_each_timed_as_often(client, monkeypatch):
     from benchmarks.management.commands import run_benchmarks
 
-    generate(SMALL, seed=7, today=TODAY)
-    agreement = Agreement.objects.get(slug__startswith="generated-")
-    person = get_user_model().objects.create_user("bench", "bench@example.org", "x" * 16)
-    RoleAssignment.objects.create(user=person, agreement=agreement, role=Role.CHIEF_NEGOTIATOR)
-    client.force_login(person)
+    agreement = signed_in_to_generated(client, Role.CHIEF_NEGOTIATOR)
     pages = page_addresses(agreement)
     database = connection.settings_dict["NAME"]
     order = []
