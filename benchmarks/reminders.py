@@ -36,7 +36,7 @@ from django.db import connection, transaction
 from django.test.utils import override_settings
 from django.utils import timezone
 
-from benchmarks.generator import SLUG_PREFIX, USERNAME_PREFIX, generated_people
+from benchmarks.generator import SLUG_PREFIX, USERNAME_PREFIX, analyze, generated_people
 from benchmarks.ports import free_port
 from config.celery import app as celery_app
 from negotiations.choices import AgreementStatus, MeetingKind, Role
@@ -139,14 +139,15 @@ def analyse() -> None:
     date with those just made, as its autovacuum does within a minute in a running system:
     the scan is measured as it runs there, not through ten thousand dead rows, nor planned
     from statistics that say the tables are empty."""
-    if connection.vendor == "postgresql":
-        # VACUUM cannot run in a transaction (a test's, say): there, statistics only.
-        command = "ANALYZE" if connection.in_atomic_block else "VACUUM ANALYZE"
-        with connection.cursor() as cursor:
-            cursor.execute(
-                f"{command} negotiations_meeting, negotiations_meeting_working_groups, "
-                "workinggroups_membership, reminders_targetrevision, reminders_reminder"
-            )
+    analyze(
+        [
+            "negotiations_meeting",
+            "negotiations_meeting_working_groups",
+            "workinggroups_membership",
+            "reminders_targetrevision",
+            "reminders_reminder",
+        ]
+    )
 
 
 class StatementCounter:
