@@ -4,7 +4,7 @@ import datetime as dt
 import hashlib
 import json
 from collections import defaultdict
-from dataclasses import dataclass
+from typing import NamedTuple
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
@@ -39,9 +39,9 @@ MODELS = {
 }
 
 
-@dataclass(frozen=True)
-class Due:
-    """One reminder that should exist now: its target as scheduled, recipient and lead time."""
+class Due(NamedTuple):
+    """One reminder that should exist now: its target as scheduled, recipient and lead time.
+    (A tuple: the scan makes thousands.)"""
 
     kind: str
     target_id: int
@@ -342,12 +342,14 @@ def latest_due_offset(kind, target, lead: LeadTimes, recipient, now) -> tuple[in
     return -FOLLOW_UP_DAYS * weeks, moment
 
 
-# What a target's state (see `state`) is made of, read without building model instances.
-_STATE_FIELDS = {
+# What the scan reads of the targets there may be thousands of, without model instances: what
+# their state is made of (see `state`), and what says to whom and when their reminders go.
+_ROW_FIELDS = {
     ReminderKind.MEETING: (
-        "pk", "starts_at", "ends_at", "time_zone", "location", "video_link", "is_cancelled"
+        "pk", "kind", "agreement_id",
+        "starts_at", "ends_at", "time_zone", "location", "video_link", "is_cancelled",
     ),
-    ReminderKind.DEADLINE: ("pk", "due_on"),
+    ReminderKind.DEADLINE: ("pk", "agreement_id", "working_group_id", "done", "due_on"),
 }  # fmt: skip
 
 
@@ -362,13 +364,20 @@ def watched(now: dt.datetime) -> dict[str, QuerySet]:
     }
 
 
-def states(querysets: dict[str, QuerySet]) -> dict[tuple[str, int], dict]:
-    """{(kind, id): state} of the targets these queries select: a query per kind."""
-    found = {}
-    for kind, queryset in querysets.items():
-        for row in queryset.values_list(*_STATE_FIELDS[kind], named=True):
-            found[(kind, row.pk)] = state(kind, row)
-    return found
+def rows(querysets: dict[str, QuerySet]) -> dict[str, dict[int, tuple]]:
+    """{kind: {id: row}} of the targets these queries select (meetings and deadlines), as the
+    scan reads them: a query per kind."""
+    return {
+        kind: {row.pk: row for row in queryset.values_list(*_ROW_FIELDS[kind], named=True)}
+        for kind, queryset in querysets.items()
+    }
+
+
+def states(read: dict[str, dict[int, tuple]]) -> dict[tuple[str, int], dict]:
+    """{(kind, id): state} of these targets (as `rows` reads them)."""
+    return {
+        (kind, pk): state(kind, row) for kind, found in read.items() for pk, row in found.items()
+    }
 
 
 def targets(keys) -> dict[tuple[str, int], object]:
@@ -430,24 +439,31 @@ def candidates(now: dt.datetime) -> dict[str, QuerySet]:
     }
 
 
-# What the scan reads of the targets there may be thousands of, without model instances.
-_DUE_FIELDS = {
-    ReminderKind.MEETING: ("pk", "kind", "agreement_id", *_STATE_FIELDS[ReminderKind.MEETING][1:]),
-    ReminderKind.DEADLINE: ("pk", "agreement_id", "working_group_id", "done", "due_on"),
-}
+def _candidate_rows(kind: str, queryset: QuerySet, read: dict[int, tuple] | None) -> list:
+    """The rows of the targets `queryset` selects, taken from those read already (`read`, see
+    `rows`) where they are there: only their ids are asked for, and the others read."""
+    if read is None:
+        return list(queryset.values_list(*_ROW_FIELDS[kind], named=True))
+    ids = list(queryset.values_list("pk", flat=True))
+    missing = [pk for pk in ids if pk not in read]
+    if missing:  # not among those read (created since, or not watched)
+        read = {**read, **rows({kind: queryset.filter(pk__in=missing)})[kind]}
+    return [read[pk] for pk in ids if pk in read]
 
 
-def due_reminders(now: dt.datetime, querysets: dict[str, QuerySet] | None = None):
+def due_reminders(
+    now: dt.datetime, querysets: dict[str, QuerySet] | None = None, read: dict | None = None
+):
     """Every reminder that should exist at `now`, with the people it goes to. `querysets`:
-    the candidates (see `candidates`), when the caller has them already."""
+    the candidates (see `candidates`), when the caller has them already; `read`: the rows of
+    some targets (see `rows`) read already by the caller, not read again."""
     querysets = querysets or candidates(now)
+    read = read or {}
     targets = [
         (kind, target)
         for kind, queryset in querysets.items()
         for target in (
-            queryset.values_list(*_DUE_FIELDS[kind], named=True)
-            if kind in _DUE_FIELDS
-            else queryset
+            _candidate_rows(kind, queryset, read.get(kind)) if kind in _ROW_FIELDS else queryset
         )
     ]
     leads = lead_times({agreement_id_of(kind, target) for kind, target in targets})

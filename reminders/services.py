@@ -29,6 +29,7 @@ import time
 import uuid
 from collections import defaultdict
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 from django.conf import settings
 from django.core import mail
@@ -71,9 +72,8 @@ class Change:
     revision: int
 
 
-@dataclass(frozen=True)
-class Seen:
-    """A target's revision, as the scan last recorded it."""
+class Seen(NamedTuple):
+    """A target's revision, as the scan last recorded it (a tuple: the scan makes thousands)."""
 
     revision: int
     changed_at: dt.datetime | None
@@ -219,18 +219,20 @@ def _announce(change: Change, target, now: dt.datetime) -> int:
     return len(rows)
 
 
-def _track_changes(now: dt.datetime) -> tuple[int, dict]:
-    """Notices of what changed (their number), and the revisions of every watched target."""
+def _track_changes(now: dt.datetime) -> tuple[int, dict, dict]:
+    """Notices of what changed (their number), the revisions of every watched target, and
+    the rows read of them (see selectors.rows)."""
     watched = selectors.watched(now)
-    states = selectors.states(watched)
+    read = selectors.rows(watched)
+    states = selectors.states(read)
     if not states:
-        return 0, {}
+        return 0, {}, read
     revisions, changes = _revisions(states, now, within=watched)
     targets = selectors.targets({(change.kind, change.target_id) for change in changes})
     noticed = sum(
         _announce(change, targets[(change.kind, change.target_id)], now) for change in changes
     )
-    return noticed, revisions
+    return noticed, revisions, read
 
 
 def track_changes(*, now: dt.datetime) -> int:
@@ -239,13 +241,15 @@ def track_changes(*, now: dt.datetime) -> int:
     return _track_changes(now)[0]
 
 
-def materialise(*, now: dt.datetime, revisions: dict | None = None, queue: bool = False) -> int:
+def materialise(
+    *, now: dt.datetime, revisions: dict | None = None, read: dict | None = None, queue=False
+) -> int:
     """Create the ledger rows for every reminder due at `now`; returns how many are new.
-    `revisions`: those of some of the targets, read already by this scan. `queue`: those
-    that may go at once are written queued at `now`, for the scan's `dispatch` to batch
-    without writing them again."""
+    `revisions` and `read`: those of some of the targets, and their rows (see
+    selectors.rows), read already by this scan. `queue`: those that may go at once are
+    written queued at `now`, for the scan's `dispatch` to batch without writing them again."""
     candidates = selectors.candidates(now)
-    found = list(selectors.due_reminders(now, candidates))
+    found = list(selectors.due_reminders(now, candidates, read))
     if not found:
         return 0
     prefs = selectors.preferences({due.recipient_id for due, _, _ in found})
@@ -423,10 +427,10 @@ def scan(*, now: dt.datetime | None = None) -> list[list[int]]:
     now = now or timezone.now()
     recover(now=now)
     with transaction.atomic():
-        noticed, revisions = _track_changes(now)
+        noticed, revisions, read = _track_changes(now)
         # What was waiting is queued before the new rows are written, born queued.
         _queue(now)
-        created = materialise(now=now, revisions=revisions, queue=True)
+        created = materialise(now=now, revisions=revisions, read=read, queue=True)
     batches = _batches(now)
     logger.info(
         "Reminder scan: %d notices, %d reminders new, %d batches to send",

@@ -7,7 +7,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
 from negotiations.choices import MeetingKind
-from reminders import services
+from reminders import selectors, services
 from reminders.choices import ReminderKind
 from reminders.models import Reminder, TargetRevision
 from tests.factories import (
@@ -130,3 +130,40 @@ def test_a_scan_of_a_thousand_reminders_costs_what_a_scan_of_two_does(fta):
 
     assert many_reminders == 3 * 400
     assert many == few
+
+
+def test_a_scan_reads_each_meeting_once(fta):
+    """The meetings' times, places and links are read once per scan, for their states and
+    for the reminders due; the candidates among them are asked for by their ids alone."""
+    for i in range(3):
+        make_meeting(fta, NOW + dt.timedelta(days=1, minutes=-1 - i), title=f"WG {i}")
+    with CaptureQueriesContext(connection) as queries:
+        batches = services.scan(now=NOW)
+    assert sum(len(ids) for ids in batches) == 6
+    reading_times = [
+        q["sql"]
+        for q in queries
+        if q["sql"].startswith("SELECT")
+        and 'FROM "negotiations_meeting"' in q["sql"]
+        and '"starts_at" AS "starts_at"' in q["sql"]
+    ]
+    assert len(reading_times) == 1
+
+
+def test_an_overdue_deadline_not_watched_any_more_is_still_reminded_of(fta, settings):
+    """A deadline two days past is no longer watched for moves, but its overdue reminder is
+    still due: read on its own, not lost."""
+    settings.REMINDERS_LOCAL_HOUR = 0
+    from reminders.models import LeadTimes
+
+    LeadTimes.objects.create(
+        agreement=fta.agreement, meeting_days=[1], deadline_days=[1], deadline_overdue=True
+    )
+    deadline = DeadlineFactory(
+        agreement=fta.agreement, working_group=fta.group, due_on=NOW.date() - dt.timedelta(days=3)
+    )
+    assert not selectors.watched(NOW)[ReminderKind.DEADLINE].exists()
+    services.scan(now=NOW)
+    overdue = Reminder.objects.filter(kind=ReminderKind.DEADLINE, target_id=deadline.pk)
+    assert overdue.count() == 2
+    assert set(overdue.values_list("offset_days", flat=True)) == {-1}
