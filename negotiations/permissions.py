@@ -9,7 +9,11 @@ everything, and alone manage accounts across agreements. The secretariat also re
 trail of its agreements.
 """
 
-from django.db.models import CharField, Q, QuerySet, Value
+from functools import cache
+
+from django.apps import apps
+from django.db import connection
+from django.db.models import Q, QuerySet
 
 from negotiations.choices import Role
 from negotiations.models import Agreement, RoleAssignment
@@ -40,25 +44,38 @@ def visible_agreements(user) -> QuerySet[Agreement]:
     return _agreements_where(user)
 
 
+@cache
+def _access_sql() -> str:
+    """The statement `_access` runs on every request: its roles and its working groups in one
+    read, written once from the models' tables and columns rather than built and compiled by
+    the ORM on every request (a third of what a page served from the cache cost)."""
+    roles, members = RoleAssignment._meta, apps.get_model("workinggroups", "Membership")._meta
+    quote = connection.ops.quote_name
+
+    def column(meta, name):
+        return quote(meta.get_field(name).column)
+
+    return (
+        f"SELECT 1, {column(roles, 'agreement')}, {column(roles, 'role')} "
+        f"FROM {quote(roles.db_table)} WHERE {column(roles, 'user')} = %s "
+        f"UNION ALL SELECT 0, {column(members, 'working_group')}, '' "
+        f"FROM {quote(members.db_table)} WHERE {column(members, 'user')} = %s"
+    )
+
+
 def _access(user) -> tuple[dict, set]:
     """({agreement id: role}, {working group id}) of this person: every page asks, so both are
-    read in one query, and kept on the user for the request."""
+    read in one statement, and kept on the user for the request."""
     cached = user.__dict__.get("_access")
     if cached is None:
-        roles = (
-            RoleAssignment.objects.filter(user=user)
-            .order_by()
-            .values_list(Value(True), "agreement_id", "role")
-        )
-        groups = user.memberships.order_by().values_list(
-            Value(False), "working_group_id", Value("", output_field=CharField())
-        )
         cached = ({}, set())
-        for is_role, pk, role in roles.union(groups, all=True).order_by():
-            if is_role:
-                cached[0][pk] = role
-            else:
-                cached[1].add(pk)
+        with connection.cursor() as cursor:
+            cursor.execute(_access_sql(), [user.pk, user.pk])
+            for is_role, pk, role in cursor.fetchall():
+                if is_role:
+                    cached[0][pk] = role
+                else:
+                    cached[1].add(pk)
         user.__dict__["_access"] = cached
     return cached
 
