@@ -224,8 +224,12 @@ class AgreementStatusChange(models.Model):
 class Delegation(models.Model):
     """A party's delegation to one agreement's negotiations, led by its chief negotiator."""
 
-    agreement = models.ForeignKey(Agreement, on_delete=models.CASCADE, related_name="delegations")
-    party = models.ForeignKey(Party, on_delete=models.PROTECT, related_name="delegations")
+    agreement = models.ForeignKey(
+        Agreement, on_delete=models.CASCADE, related_name="delegations", verbose_name=_("agreement")
+    )
+    party = models.ForeignKey(
+        Party, on_delete=models.PROTECT, related_name="delegations", verbose_name=_("party")
+    )
     head_name = models.CharField(
         _("head of delegation"), max_length=200, blank=True, validators=[validate_single_line]
     )
@@ -251,9 +255,14 @@ class RoleAssignment(models.Model):
     """The role a person holds in one agreement (secretariat, chief negotiator, …)."""
 
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="roles"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="roles",
+        verbose_name=_("person"),
     )
-    agreement = models.ForeignKey(Agreement, on_delete=models.CASCADE, related_name="roles")
+    agreement = models.ForeignKey(
+        Agreement, on_delete=models.CASCADE, related_name="roles", verbose_name=_("agreement")
+    )
     role = models.CharField(_("role"), max_length=20, choices=Role.choices)
     party = models.ForeignKey(
         Party,
@@ -280,7 +289,9 @@ class RoleAssignment(models.Model):
 class NegotiationRound(models.Model):
     """A numbered session of formal talks ("the second round")."""
 
-    agreement = models.ForeignKey(Agreement, on_delete=models.CASCADE, related_name="rounds")
+    agreement = models.ForeignKey(
+        Agreement, on_delete=models.CASCADE, related_name="rounds", verbose_name=_("agreement")
+    )
     number = models.PositiveSmallIntegerField(_("number"))
     starts_on = models.DateField(_("starts on"))
     ends_on = models.DateField(_("ends on"))
@@ -355,7 +366,9 @@ class NegotiationRound(models.Model):
 class Meeting(models.Model):
     """A plenary, working-group session, intersessional call or leaders' meeting."""
 
-    agreement = models.ForeignKey(Agreement, on_delete=models.CASCADE, related_name="meetings")
+    agreement = models.ForeignKey(
+        Agreement, on_delete=models.CASCADE, related_name="meetings", verbose_name=_("agreement")
+    )
     negotiation_round = models.ForeignKey(
         NegotiationRound,
         on_delete=models.SET_NULL,
@@ -446,7 +459,9 @@ class Meeting(models.Model):
 class Deadline(models.Model):
     """A target the chief negotiators set ("discuss the controversial points by mid-May")."""
 
-    agreement = models.ForeignKey(Agreement, on_delete=models.CASCADE, related_name="deadlines")
+    agreement = models.ForeignKey(
+        Agreement, on_delete=models.CASCADE, related_name="deadlines", verbose_name=_("agreement")
+    )
     working_group = models.ForeignKey(
         "workinggroups.WorkingGroup",
         on_delete=models.CASCADE,
@@ -501,7 +516,9 @@ class Deadline(models.Model):
 class Commitment(models.Model):
     """Something one side (or both) undertook at a meeting, tracked until delivered."""
 
-    meeting = models.ForeignKey(Meeting, on_delete=models.PROTECT, related_name="commitments")
+    meeting = models.ForeignKey(
+        Meeting, on_delete=models.PROTECT, related_name="commitments", verbose_name=_("meeting")
+    )
     party = models.ForeignKey(
         Party,
         on_delete=models.PROTECT,
@@ -586,7 +603,10 @@ class CommitmentStatusChange(models.Model):
     """One move of a commitment's status, so that "as of" views show what it was then."""
 
     commitment = models.ForeignKey(
-        Commitment, on_delete=models.CASCADE, related_name="status_changes"
+        Commitment,
+        on_delete=models.CASCADE,
+        related_name="status_changes",
+        verbose_name=_("commitment"),
     )
     from_status = models.CharField(_("from"), max_length=20, choices=CommitmentStatus.choices)
     to_status = models.CharField(_("to"), max_length=20, choices=CommitmentStatus.choices)

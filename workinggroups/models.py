@@ -19,7 +19,10 @@ class WorkingGroup(models.Model):
     """The team from every side that negotiates one area (e.g. Rules of Origin)."""
 
     agreement = models.ForeignKey(
-        "negotiations.Agreement", on_delete=models.CASCADE, related_name="working_groups"
+        "negotiations.Agreement",
+        on_delete=models.CASCADE,
+        related_name="working_groups",
+        verbose_name=_("agreement"),
     )
     name = models.CharField(_("name"), max_length=200, validators=[validate_single_line])
     code = models.CharField(_("short code"), max_length=12, validators=[validate_single_line])
@@ -70,10 +73,16 @@ class Membership(models.Model):
     """A person's seat in a working group, for one party's delegation, as lead or member."""
 
     working_group = models.ForeignKey(
-        WorkingGroup, on_delete=models.CASCADE, related_name="memberships"
+        WorkingGroup,
+        on_delete=models.CASCADE,
+        related_name="memberships",
+        verbose_name=_("working group"),
     )
     user = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="memberships"
+        settings.AUTH_USER_MODEL,
+        on_delete=models.CASCADE,
+        related_name="memberships",
+        verbose_name=_("person"),
     )
     party = models.ForeignKey(
         "negotiations.Party", on_delete=models.PROTECT, related_name="+", verbose_name=_("party")
@@ -125,7 +134,10 @@ class Chapter(models.Model):
     """A part of the agreement text (Trade in Goods, Rules of Origin, …) owned by one group."""
 
     working_group = models.ForeignKey(
-        WorkingGroup, on_delete=models.CASCADE, related_name="chapters"
+        WorkingGroup,
+        on_delete=models.CASCADE,
+        related_name="chapters",
+        verbose_name=_("working group"),
     )
     title = models.CharField(_("title"), max_length=200, validators=[validate_single_line])
     order = models.PositiveSmallIntegerField(_("order"), default=0)
@@ -164,7 +176,9 @@ class Chapter(models.Model):
 class ChapterStatusChange(models.Model):
     """One move of a chapter's status: the history every dashboard reads."""
 
-    chapter = models.ForeignKey(Chapter, on_delete=models.CASCADE, related_name="status_changes")
+    chapter = models.ForeignKey(
+        Chapter, on_delete=models.CASCADE, related_name="status_changes", verbose_name=_("chapter")
+    )
     from_status = models.CharField(_("from"), max_length=24, choices=ChapterStatus.choices)
     to_status = models.CharField(_("to"), max_length=24, choices=ChapterStatus.choices)
     negotiation_round = models.ForeignKey(
@@ -219,7 +233,12 @@ class ChapterStatusChange(models.Model):
 class ContestedPoint(models.Model):
     """A specific disagreement inside a chapter ("brackets"), with each party's position."""
 
-    chapter = models.ForeignKey(Chapter, on_delete=models.CASCADE, related_name="contested_points")
+    chapter = models.ForeignKey(
+        Chapter,
+        on_delete=models.CASCADE,
+        related_name="contested_points",
+        verbose_name=_("chapter"),
+    )
     title = models.CharField(_("title"), max_length=200, validators=[validate_single_line])
     description = models.TextField(_("description"), blank=True)
     owner = models.ForeignKey(
@@ -290,9 +309,14 @@ class Position(models.Model):
     """One party's position on a contested point."""
 
     contested_point = models.ForeignKey(
-        ContestedPoint, on_delete=models.CASCADE, related_name="positions"
+        ContestedPoint,
+        on_delete=models.CASCADE,
+        related_name="positions",
+        verbose_name=_("contested point"),
     )
-    party = models.ForeignKey("negotiations.Party", on_delete=models.PROTECT, related_name="+")
+    party = models.ForeignKey(
+        "negotiations.Party", on_delete=models.PROTECT, related_name="+", verbose_name=_("party")
+    )
     text = models.TextField(_("position"))
 
     class Meta:
