@@ -37,11 +37,6 @@ class VersionField(forms.IntegerField):
         super().__init__(**kwargs)
 
 
-def meeting_label(meeting):
-    local = timezone.localtime(meeting.starts_at)
-    return f"{meeting.title} ({local:%Y-%m-%d})"
-
-
 class AgreementContextMixin:
     """Rounds and meetings limited to one agreement; another agreement's are refused clearly."""
 
@@ -55,6 +50,9 @@ class AgreementContextMixin:
             field.queryset = Meeting.objects.filter(agreement_id=agreement_id).order_by(
                 "-starts_at"
             )
+            # One label for a meeting in every form (negotiations' forms import these).
+            from negotiations.forms.common import meeting_label
+
             field.label_from_instance = meeting_label
 
 
