@@ -9,7 +9,7 @@ from django.test.utils import CaptureQueriesContext
 from negotiations.choices import MeetingKind
 from reminders import selectors, services
 from reminders.choices import ReminderKind
-from reminders.models import Reminder, TargetRevision
+from reminders.models import LeadTimes, Reminder, TargetRevision
 from tests.factories import (
     ChapterFactory,
     CommitmentFactory,
@@ -151,11 +151,9 @@ def test_a_scan_reads_each_meeting_once(fta):
 
 
 def test_an_overdue_deadline_not_watched_any_more_is_still_reminded_of(fta, settings):
-    """A deadline two days past is no longer watched for moves, but its overdue reminder is
+    """A deadline three days past is no longer watched for moves, but its overdue reminder is
     still due: read on its own, not lost."""
     settings.REMINDERS_LOCAL_HOUR = 0
-    from reminders.models import LeadTimes
-
     LeadTimes.objects.create(
         agreement=fta.agreement, meeting_days=[1], deadline_days=[1], deadline_overdue=True
     )
