@@ -207,9 +207,9 @@ class Command(BaseCommand):
         def met(ok):
             return "met" if ok else "NOT met"
 
-        def spread(found, prefix=""):
-            low, high = found[f"{prefix}spread_s"]
-            return f"median {found[f'{prefix}median_s']:.2f} s ({low:.2f}–{high:.2f})"
+        def spread(found):
+            low, high = found["spread_s"]
+            return f"median {found['median_s']:.2f} s ({low:.2f}–{high:.2f})"
 
         fixed = wide["queries"] == narrow["queries"]
         return [
@@ -234,7 +234,7 @@ class Command(BaseCommand):
             f"{wide['queries']} queries "
             f"| ≤ {SCAN_MAX_S:.0f} s | {met(wide['median_s'] <= SCAN_MAX_S)} |",
             f"| the next minute's scan of the same {wide['targets']:,} targets (known, "
-            f"nothing new due) | {spread(wide, 'again_')} | (reported) | — |",
+            f"nothing new due) | {spread(wide['again'])} | (reported) | — |",
             f"| scan queries, {narrow['targets']:,} and {wide['targets']:,} targets | "
             f"{narrow['queries']} and {wide['queries']} | the same | {met(fixed)} |",
             f"| delivery through Celery | {celery['messages']:,} messages in "
