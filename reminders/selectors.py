@@ -8,7 +8,7 @@ from typing import NamedTuple
 
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.db.models import QuerySet
+from django.db.models import F, QuerySet
 
 from negotiations.choices import OPEN_COMMITMENT_STATUSES, MeetingKind, Role
 from negotiations.models import Commitment, Deadline, Meeting, RoleAssignment
@@ -142,10 +142,10 @@ def recipients_of(kind: str, targets, within: QuerySet | None = None) -> dict[in
                 wanted[target.pk] |= holders[target.agreement_id]
     elif kind == ReminderKind.ESCALATION:
         holders = _role_holders(
-            {t.chapter.working_group.agreement_id for t in targets}, [Role.CHIEF_NEGOTIATOR]
+            {agreement_id_of(kind, t) for t in targets}, [Role.CHIEF_NEGOTIATOR]
         )
         for target in targets:
-            wanted[target.pk] |= holders[target.chapter.working_group.agreement_id]
+            wanted[target.pk] |= holders[agreement_id_of(kind, target)]
     else:
         for target in targets:
             if target.owner_id:
@@ -159,6 +159,8 @@ def recipients_of(kind: str, targets, within: QuerySet | None = None) -> dict[in
 
 
 def agreement_id_of(kind: str, target) -> int:
+    if isinstance(target, tuple):  # a row as the scan reads it (see `rows`) carries it
+        return target.agreement_id
     kind = NOTICE_OF.get(kind, kind)
     if kind in (ReminderKind.CONTESTED_POINT, ReminderKind.ESCALATION):
         return target.chapter.working_group.agreement_id
@@ -343,14 +345,32 @@ def latest_due_offset(kind, target, lead: LeadTimes, recipient, now) -> tuple[in
 
 
 # What the scan reads of the targets there may be thousands of, without model instances: what
-# their state is made of (see `state`), and what says to whom and when their reminders go.
+# their state is made of (see `state`), and what says to whom and when their reminders go;
+# each row carries its agreement's id, under that name (see `agreement_id_of`).
+_POINT_FIELDS = ("pk", "agreement_id", "owner_id", "target_date", "state", "escalated_at")
 _ROW_FIELDS = {
     ReminderKind.MEETING: (
         "pk", "kind", "agreement_id",
         "starts_at", "ends_at", "time_zone", "location", "video_link", "is_cancelled",
     ),
     ReminderKind.DEADLINE: ("pk", "agreement_id", "working_group_id", "done", "due_on"),
+    ReminderKind.CONTESTED_POINT: _POINT_FIELDS,
+    ReminderKind.ESCALATION: _POINT_FIELDS,
+    ReminderKind.COMMITMENT: ("pk", "agreement_id", "owner_id", "due_on", "status"),
 }  # fmt: skip
+_POINT_AGREEMENT = {"agreement_id": F("chapter__working_group__agreement_id")}
+_ROW_ANNOTATIONS = {
+    ReminderKind.CONTESTED_POINT: _POINT_AGREEMENT,
+    ReminderKind.ESCALATION: _POINT_AGREEMENT,
+    ReminderKind.COMMITMENT: {"agreement_id": F("meeting__agreement_id")},
+}
+
+
+def _values(kind: str, queryset: QuerySet) -> QuerySet:
+    """The rows of the targets `queryset` selects, as the scan reads them (named tuples)."""
+    return queryset.annotate(**_ROW_ANNOTATIONS.get(kind, {})).values_list(
+        *_ROW_FIELDS[kind], named=True
+    )
 
 
 def watched(now: dt.datetime) -> dict[str, QuerySet]:
@@ -365,10 +385,10 @@ def watched(now: dt.datetime) -> dict[str, QuerySet]:
 
 
 def rows(querysets: dict[str, QuerySet]) -> dict[str, dict[int, tuple]]:
-    """{kind: {id: row}} of the targets these queries select (meetings and deadlines), as the
-    scan reads them: a query per kind."""
+    """{kind: {id: row}} of the targets these queries select, as the scan reads them: a query
+    per kind."""
     return {
-        kind: {row.pk: row for row in queryset.values_list(*_ROW_FIELDS[kind], named=True)}
+        kind: {row.pk: row for row in _values(kind, queryset)}
         for kind, queryset in querysets.items()
     }
 
@@ -419,17 +439,17 @@ def candidates(now: dt.datetime) -> dict[str, QuerySet]:
         state__in=UNRESOLVED_POINT_STATES,
         owner__isnull=False,
         target_date__lte=today + dt.timedelta(days=1),
-    ).select_related("chapter__working_group")
+    )
     commitments = Commitment.objects.filter(
         status__in=OPEN_COMMITMENT_STATUSES,
         owner__isnull=False,
         due_on__lte=today + dt.timedelta(days=1),
-    ).select_related("meeting")
+    )
     escalations = ContestedPoint.objects.filter(
         state=ContestedPointState.ESCALATED,
         escalated_at__lte=now,
         escalated_at__gte=now - ESCALATION_CATCH_UP,
-    ).select_related("chapter__working_group")
+    )
     return {
         ReminderKind.MEETING: meetings,
         ReminderKind.DEADLINE: deadlines,
@@ -443,7 +463,7 @@ def _candidate_rows(kind: str, queryset: QuerySet, read: dict[int, tuple] | None
     """The rows of the targets `queryset` selects, taken from those read already (`read`, see
     `rows`) where they are there: only their ids are asked for, and the others read."""
     if read is None:
-        return list(queryset.values_list(*_ROW_FIELDS[kind], named=True))
+        return list(_values(kind, queryset))
     ids = list(queryset.values_list("pk", flat=True))
     missing = [pk for pk in ids if pk not in read]
     if missing:  # not among those read (created since, or not watched)
@@ -462,9 +482,7 @@ def due_reminders(
     targets = [
         (kind, target)
         for kind, queryset in querysets.items()
-        for target in (
-            _candidate_rows(kind, queryset, read.get(kind)) if kind in _ROW_FIELDS else queryset
-        )
+        for target in _candidate_rows(kind, queryset, read.get(kind))
     ]
     leads = lead_times({agreement_id_of(kind, target) for kind, target in targets})
     by_kind = defaultdict(list)

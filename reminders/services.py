@@ -79,33 +79,35 @@ class Seen(NamedTuple):
     changed_at: dt.datetime | None
 
 
-def _known(by_kind: dict) -> dict:
-    """{(kind, target id): (row id, fingerprint, Seen)} of these targets' revision rows
-    (their ids by kind: a list, or a query that selects them)."""
+def _known(by_kind: dict, keys) -> dict:
+    """{(kind, target id): (row id, fingerprint, Seen)} of these targets' (`keys`) revision
+    rows (their ids by kind: a list, or a query that selects them and maybe others)."""
     query = Q(pk__in=[])
     for kind, ids in by_kind.items():
         query |= Q(kind=kind, target_id__in=ids)
     rows = TargetRevision.objects.filter(query).values_list(
         "pk", "kind", "target_id", "fingerprint", "revision", "changed_at"
     )
-    return {
+    found = {
         (kind, target_id): (pk, fingerprint, Seen(revision, changed_at))
         for pk, kind, target_id, fingerprint, revision, changed_at in rows
     }
+    return {key: row for key, row in found.items() if key in keys}
 
 
 def _revisions(states: dict, now: dt.datetime, within: dict | None = None):
     """The revisions ({(kind, id): Seen}) of the targets whose states are given ({(kind, id):
     state}), each bumped (once, whoever scans) when its schedule changed since the last scan,
     and the changes found. A few queries for all of them, whatever their number. `within`:
-    the queries ({kind: query}) that selected them, if any, asked in place of their ids."""
+    queries ({kind: query}) that select them (and maybe others), asked in place of their
+    ids."""
     fingerprints = {key: selectors.fingerprint_of(found) for key, found in states.items()}
     by_kind = defaultdict(list)
     for kind, pk in states:
         by_kind[kind].append(pk)
     if within is not None:
         by_kind = {kind: within[kind].values("pk") for kind in by_kind}
-    rows = _known(by_kind)
+    rows = _known(by_kind, states)
     # Another scan may create the same rows meanwhile: the constraint keeps one of each.
     new = bulk.insert_new(
         TargetRevision,
@@ -140,7 +142,7 @@ def _revisions(states: dict, now: dt.datetime, within: dict | None = None):
             changes.append(Change(key[0], key[1], before[pk], seen.revision + 1))
             rows[key] = (pk, fingerprints[key], Seen(seen.revision + 1, now))
     if len(rows) < len(states):  # another scan wrote some first
-        rows = _known(by_kind)
+        rows = _known(by_kind, states)
     return {key: seen for key, (_pk, _fingerprint, seen) in rows.items()}, changes
 
 
@@ -260,7 +262,7 @@ def materialise(
         if (due.kind, due.target_id) not in revisions
     }
     if unseen:
-        revisions.update(_revisions(unseen, now)[0])
+        revisions.update(_revisions(unseen, now, within=candidates)[0])
     rows = []
     for due, _target, recipient in found:
         mode = selectors.delivery(prefs[due.recipient_id], due.kind)

@@ -165,3 +165,39 @@ def test_an_overdue_deadline_not_watched_any_more_is_still_reminded_of(fta, sett
     overdue = Reminder.objects.filter(kind=ReminderKind.DEADLINE, target_id=deadline.pk)
     assert overdue.count() == 2
     assert set(overdue.values_list("offset_days", flat=True)) == {-1}
+
+
+def test_a_scan_makes_no_model_instance_of_its_targets(fta, settings):
+    """Meetings, deadlines, contested points (as such and escalated) and commitments are read
+    as rows: thousands of them are due every minute in a large ministry."""
+    from django.db.models.signals import post_init
+
+    from negotiations.models import Commitment, Deadline, Meeting
+    from workinggroups.models import ContestedPoint
+
+    settings.REMINDERS_LOCAL_HOUR = 0
+    targets(fta, 2)
+    made = []
+
+    def count(sender, **kwargs):
+        made.append(sender)
+
+    for model in (Meeting, Deadline, ContestedPoint, Commitment):
+        post_init.connect(count, sender=model)
+    try:
+        batches = services.scan(now=NOW)
+    finally:
+        for model in (Meeting, Deadline, ContestedPoint, Commitment):
+            post_init.disconnect(count, sender=model)
+    assert set(Reminder.objects.values_list("kind", flat=True)) == {
+        ReminderKind.MEETING,
+        ReminderKind.DEADLINE,
+        ReminderKind.CONTESTED_POINT,
+        ReminderKind.COMMITMENT,
+        ReminderKind.ESCALATION,
+    }
+    assert sum(len(ids) for ids in batches) == Reminder.objects.count()
+    assert made == []
+    # Each row carries its agreement: the reminders are filed under it.
+    assert set(Reminder.objects.values_list("agreement_id", flat=True)) == {fta.agreement.pk}
+
