@@ -23,6 +23,7 @@ Failed and unconfirmed reminders are listed for the secretariat, who may send th
 
 import contextlib
 import datetime as dt
+import gc
 import logging
 import smtplib
 import time
@@ -424,16 +425,36 @@ def _batches(now: dt.datetime) -> list[list[int]]:
     return batches
 
 
+@contextlib.contextmanager
+def _collector_paused():
+    """Python's cyclic garbage collector held off while the scan runs (as it was, after).
+
+    The scan holds some hundred thousand small containers (rows, states, keys) until it ends,
+    none of them garbage, and their number alone sets the collector off, again and again, to
+    walk every object of the process: a fifth of the scan's time at 10,000 targets, measured.
+    What they leave behind is freed as they go out of use, cycles or not, once it runs again.
+    """
+    if not gc.isenabled():
+        yield
+        return
+    gc.disable()
+    try:
+        yield
+    finally:
+        gc.enable()
+
+
 def scan(*, now: dt.datetime | None = None) -> list[list[int]]:
     """Fill the ledger for `now` and return the batches of reminders to send."""
     now = now or timezone.now()
-    recover(now=now)
-    with transaction.atomic():
-        noticed, revisions, read = _track_changes(now)
-        # What was waiting is queued before the new rows are written, born queued.
-        _queue(now)
-        created = materialise(now=now, revisions=revisions, read=read, queue=True)
-    batches = _batches(now)
+    with _collector_paused():
+        recover(now=now)
+        with transaction.atomic():
+            noticed, revisions, read = _track_changes(now)
+            # What was waiting is queued before the new rows are written, born queued.
+            _queue(now)
+            created = materialise(now=now, revisions=revisions, read=read, queue=True)
+        batches = _batches(now)
     logger.info(
         "Reminder scan: %d notices, %d reminders new, %d batches to send",
         noticed,

@@ -201,3 +201,36 @@ def test_a_scan_makes_no_model_instance_of_its_targets(fta, settings):
     # Each row carries its agreement: the reminders are filed under it.
     assert set(Reminder.objects.values_list("agreement_id", flat=True)) == {fta.agreement.pk}
 
+
+def test_the_garbage_collector_waits_for_the_scan_and_comes_back_after(fta, monkeypatch):
+    import gc
+
+    make_meeting(fta, NOW + dt.timedelta(days=1, minutes=-1))
+    during = []
+    materialise = services.materialise
+
+    def watching(**kwargs):
+        during.append(gc.isenabled())
+        return materialise(**kwargs)
+
+    monkeypatch.setattr(services, "materialise", watching)
+    assert gc.isenabled()
+    services.scan(now=NOW)
+    assert during == [False]
+    assert gc.isenabled()
+
+    # Back on after a scan that fails, too; and left off when it was off before.
+    def failing(**kwargs):
+        raise RuntimeError("the database went away")
+
+    monkeypatch.setattr(services, "materialise", failing)
+    with pytest.raises(RuntimeError):
+        services.scan(now=NOW + dt.timedelta(minutes=1))
+    assert gc.isenabled()
+    gc.disable()
+    try:
+        monkeypatch.setattr(services, "materialise", watching)
+        services.scan(now=NOW + dt.timedelta(minutes=2))
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
