@@ -97,7 +97,7 @@ def recipients(kind: str, target) -> QuerySet:
 def _role_holders(agreement_ids, roles) -> dict[int, set[int]]:
     found = defaultdict(set)
     rows = RoleAssignment.objects.filter(agreement_id__in=agreement_ids, role__in=roles)
-    for agreement_id, user_id in rows.values_list("agreement_id", "user_id"):
+    for agreement_id, user_id in rows.order_by().values_list("agreement_id", "user_id"):
         found[agreement_id].add(user_id)
     return found
 
@@ -116,11 +116,13 @@ def recipients_of(kind: str, targets, within: QuerySet | None = None) -> dict[in
             for target in leading:
                 wanted[target.pk] |= holders[target.agreement_id]
         grouped = [t.pk for t in targets if t.kind not in LEADERSHIP_MEETINGS]
-        if grouped and within is not None:
-            grouped = within.exclude(kind__in=LEADERSHIP_MEETINGS).values("pk")
         if grouped:
-            rows = Membership.objects.filter(working_group__meetings__in=grouped).values_list(
-                "working_group__meetings", "user_id"
+            if within is not None:  # asked by the query, not with a list of their ids
+                grouped = within.exclude(kind__in=LEADERSHIP_MEETINGS).values("pk")
+            rows = (
+                Membership.objects.filter(working_group__meetings__in=grouped)
+                .order_by()
+                .values_list("working_group__meetings", "user_id")
             )
             for meeting_id, user_id in rows:
                 wanted[meeting_id].add(user_id)
@@ -128,9 +130,13 @@ def recipients_of(kind: str, targets, within: QuerySet | None = None) -> dict[in
         by_group = [t for t in targets if t.working_group_id]
         if by_group:
             members = defaultdict(set)
-            rows = Membership.objects.filter(
-                working_group_id__in={t.working_group_id for t in by_group}
-            ).values_list("working_group_id", "user_id")
+            rows = (
+                Membership.objects.filter(
+                    working_group_id__in={t.working_group_id for t in by_group}
+                )
+                .order_by()
+                .values_list("working_group_id", "user_id")
+            )
             for group_id, user_id in rows:
                 members[group_id].add(user_id)
             for target in by_group:
@@ -151,7 +157,7 @@ def recipients_of(kind: str, targets, within: QuerySet | None = None) -> dict[in
             if target.owner_id:
                 wanted[target.pk].add(target.owner_id)
     ids = set().union(*wanted.values()) if wanted else set()
-    people = {person.pk: person for person in _people().filter(pk__in=ids)} if ids else {}
+    people = {p.pk: p for p in _people().filter(pk__in=ids).order_by()} if ids else {}
     return {
         target.pk: [people[pk] for pk in sorted(wanted[target.pk]) if pk in people]
         for target in targets
@@ -368,8 +374,10 @@ _ROW_ANNOTATIONS = {
 
 def _values(kind: str, queryset: QuerySet) -> QuerySet:
     """The rows of the targets `queryset` selects, as the scan reads them (named tuples)."""
-    return queryset.annotate(**_ROW_ANNOTATIONS.get(kind, {})).values_list(
-        *_ROW_FIELDS[kind], named=True
+    return (
+        queryset.annotate(**_ROW_ANNOTATIONS.get(kind, {}))
+        .order_by()
+        .values_list(*_ROW_FIELDS[kind], named=True)
     )
 
 
@@ -464,7 +472,7 @@ def _candidate_rows(kind: str, queryset: QuerySet, read: dict[int, tuple] | None
     `rows`) where they are there: only their ids are asked for, and the others read."""
     if read is None:
         return list(_values(kind, queryset))
-    ids = list(queryset.values_list("pk", flat=True))
+    ids = list(queryset.order_by().values_list("pk", flat=True))
     missing = [pk for pk in ids if pk not in read]
     if missing:  # not among those read (created since, or not watched)
         read = {**read, **rows({kind: queryset.filter(pk__in=missing)})[kind]}

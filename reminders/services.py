@@ -293,8 +293,10 @@ def materialise(
     concerned = Q(pk__in=[])
     for kind in {r["kind"] for r in rows}:
         concerned |= Q(kind=kind, target_id__in=candidates[kind].values("pk"))
-    ledger = Reminder.objects.filter(concerned).values_list(
-        "pk", "kind", "target_id", "revision", "recipient_id", "offset_days", "status"
+    ledger = (
+        Reminder.objects.filter(concerned)
+        .order_by()
+        .values_list("pk", "kind", "target_id", "revision", "recipient_id", "offset_days", "status")
     )
     existing, sent_before = set(), set()
     pending = defaultdict(list)
