@@ -68,9 +68,12 @@ class CountingHandler:
 
 
 def clear() -> None:
+    """The previous measure's agreement and people gone, with the revisions of its meetings
+    (as beat's daily sweep would have it): each measure starts from the same tables."""
     Agreement.objects.filter(slug=SLUG).delete()
     get_user_model().objects.filter(username__startswith=USERNAMES).delete()
     Party.objects.filter(code="QRM").delete()
+    services.forget_deleted_targets()
 
 
 @transaction.atomic

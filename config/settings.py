@@ -271,6 +271,10 @@ CELERY_BEAT_SCHEDULE = {
         # A scan that waited longer than its interval is superseded by the next one.
         "options": {"expires": env.float("REMINDERS_SCAN_SECONDS", default=60.0)},
     },
+    "forget-deleted-targets": {
+        "task": "reminders.tasks.forget_deleted_targets",
+        "schedule": 24 * 60 * 60.0,
+    },
 }
 
 # ---------------------------------------------------------------------------------------------

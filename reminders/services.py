@@ -466,6 +466,17 @@ def scan(*, now: dt.datetime | None = None) -> list[list[int]]:
     return batches
 
 
+def forget_deleted_targets() -> int:
+    """Delete the revision rows of meetings, deadlines, contested points and commitments that
+    no longer exist (deleted by hand, or with their agreement): nothing refers to them, and
+    the scan reads the revision table every minute. Returns how many were deleted."""
+    gone = Q(pk__in=[])
+    for kind, model in selectors.MODELS.items():
+        gone |= Q(kind=kind) & ~Q(target_id__in=model.objects.values("pk"))
+    deleted, _ = TargetRevision.objects.filter(gone).delete()
+    return deleted
+
+
 # ---------------------------------------------------------------------------------------------
 # Sending
 # ---------------------------------------------------------------------------------------------

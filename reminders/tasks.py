@@ -15,6 +15,12 @@ def scan_reminders():
         send_reminders.delay(reminder_ids)
 
 
+@shared_task(ignore_result=True)
+def forget_deleted_targets():
+    """Beat's daily sweep of the revisions of targets deleted since."""
+    services.forget_deleted_targets()
+
+
 @shared_task(bind=True, ignore_result=True, max_retries=None)
 def send_reminders(self, reminder_ids, claim=None, accepted=()):
     """Send one batch over one SMTP connection; retry what the mail server put off, and

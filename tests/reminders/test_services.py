@@ -439,3 +439,33 @@ def test_an_escalation_resolved_before_the_scan_or_long_ago_tells_no_one(fta, si
     stale = escalated_point(fta)
     run(stale.escalated_at + dt.timedelta(days=3))  # the scan was down for three days
     assert sink.messages == []
+
+
+def test_the_revisions_of_deleted_targets_are_forgotten_by_a_daily_sweep(fta, settings):
+    """A meeting or deadline deleted (by hand, or with its agreement) leaves its revision
+    row behind, which the scan would read every minute for ever: beat sweeps them daily."""
+    from reminders import tasks
+    from reminders.models import TargetRevision
+
+    kept = make_meeting(fta, MEETING_AT)
+    deleted = make_meeting(fta, MEETING_AT + dt.timedelta(hours=4), title="Dropped session")
+    deadline = DeadlineFactory(
+        agreement=fta.agreement, working_group=fta.group, due_on=MEETING_AT.date()
+    )
+    services.scan(now=ONE_DAY_BEFORE)
+    revisions = TargetRevision.objects.values_list("kind", "target_id")
+    assert {("meeting", kept.pk), ("meeting", deleted.pk), ("deadline", deadline.pk)} <= set(
+        revisions
+    )
+    deleted.delete()
+    deadline.delete()
+
+    tasks.forget_deleted_targets()
+
+    assert set(revisions.all()) == {("meeting", kept.pk)}
+    assert services.forget_deleted_targets() == 0  # nothing left to forget
+    # What the kept meeting's calendar entry counts stays as it was.
+    assert TargetRevision.objects.get(target_id=kept.pk).revision == 0
+    sweep = settings.CELERY_BEAT_SCHEDULE["forget-deleted-targets"]
+    assert sweep["task"] == "reminders.tasks.forget_deleted_targets"
+    assert sweep["schedule"] == 24 * 60 * 60
