@@ -264,34 +264,9 @@ def materialise(
     }
     if unseen:
         revisions.update(_revisions(unseen, now, within=candidates)[0])
-    rows = []
-    for due, _target, recipient in found:
-        mode = selectors.delivery(prefs[due.recipient_id], due.kind)
-        if mode == Delivery.OFF:
-            continue
-        key = (due.kind, due.target_id)
-        changed_at = revisions[key].changed_at
-        if due.kind in NOTICE_KIND and changed_at is not None and due.due_at <= changed_at:
-            continue  # its moment passed before the change: the change's notice told of it
-        send_after = _send_after(mode, due.due_at, now, recipient, prefs[due.recipient_id])
-        rows.append(
-            {
-                "agreement_id": due.agreement_id,
-                "recipient_id": due.recipient_id,
-                "kind": due.kind,
-                "target_id": due.target_id,
-                "revision": revisions[key].revision,
-                "offset_days": due.offset_days,
-                "target_at": due.target_at,
-                "due_at": due.due_at,
-                "send_after": send_after,
-                "digest": mode == Delivery.DIGEST,
-                "queued_at": now if queue and send_after <= now else None,
-            }
-        )
     # The ledger of the candidate targets of these kinds, asked by the query that chose them.
     concerned = Q(pk__in=[])
-    for kind in {r["kind"] for r in rows}:
+    for kind in {due.kind for due, _, _ in found}:
         concerned |= Q(kind=kind, target_id__in=candidates[kind].values("pk"))
     ledger = (
         Reminder.objects.filter(concerned)
@@ -308,13 +283,41 @@ def materialise(
             sent_before.add((kind, target_id, recipient_id, offset_days))
         elif status == ReminderStatus.PENDING:
             pending[(kind, target_id, recipient_id)].append((pk, revision, offset_days))
-    new = [
-        r
-        for r in rows
-        if (r["kind"], r["target_id"], r["revision"], r["recipient_id"], r["offset_days"])
-        not in existing
-        and (r["kind"], r["target_id"], r["recipient_id"], r["offset_days"]) not in sent_before
-    ]
+    new = []
+    for due, _target, recipient in found:
+        key = (due.kind, due.target_id)
+        seen = revisions[key]
+        if (*key, seen.revision, due.recipient_id, due.offset_days) in existing or (
+            *key,
+            due.recipient_id,
+            due.offset_days,
+        ) in sent_before:
+            continue  # written by an earlier scan (every minute, most are)
+        mode = selectors.delivery(prefs[due.recipient_id], due.kind)
+        if mode == Delivery.OFF:
+            continue
+        if (
+            due.kind in NOTICE_KIND
+            and seen.changed_at is not None
+            and due.due_at <= seen.changed_at
+        ):
+            continue  # its moment passed before the change: the change's notice told of it
+        send_after = _send_after(mode, due.due_at, now, recipient, prefs[due.recipient_id])
+        new.append(
+            {
+                "agreement_id": due.agreement_id,
+                "recipient_id": due.recipient_id,
+                "kind": due.kind,
+                "target_id": due.target_id,
+                "revision": seen.revision,
+                "offset_days": due.offset_days,
+                "target_at": due.target_at,
+                "due_at": due.due_at,
+                "send_after": send_after,
+                "digest": mode == Delivery.DIGEST,
+                "queued_at": now if queue and send_after <= now else None,
+            }
+        )
     # Another scan may insert the same rows meanwhile: the constraint keeps one of each.
     # One statement, however many.
     bulk.insert_new(Reminder, new)
