@@ -5,7 +5,10 @@ every language, for single reminders and digests, with their calendar entries.""
 import datetime as dt
 import email
 import email.policy
+import string
 
+import hypothesis
+import hypothesis.strategies as st
 import pytest
 from django.core.mail import EmailMultiAlternatives
 
@@ -90,6 +93,39 @@ def test_the_message_on_the_wire_is_the_one_django_would_write(fta, digest):
         assert b"\n" not in b"".join(lines)  # every line ends in CRLF
         assert max(len(line) for line in lines) <= 998
         assert ours.isascii() or b"Content-Transfer-Encoding: 8bit" in ours
+
+
+@pytest.mark.parametrize("digest", [False, True], ids=["one reminder each", "digests"])
+def test_the_bytes_are_those_the_standard_library_writes(fta, digest):
+    """The quicker writer (headers that need no folding, text in one piece) changes nothing
+    of what goes over the wire, in any language, folded headers and all."""
+    library = email.policy.compat32.clone(linesep="\r\n")
+    built = messages(fta, digest=digest)
+    long_subject = EmailMultiAlternatives(
+        subject="Agenda " * 30, body="Line one\nLine two\r\n.\n\n", to=["a@example.org"],
+        headers={"X-Exactly-78": "x" * (78 - len("X-Exactly-78: ")), "X-Empty": ""},
+    )  # fmt: skip
+    for message in [*built, long_subject]:
+        tree = delivery.mime(message)
+        assert delivery.written(tree) == tree.as_bytes(policy=library)
+    assert b"Agenda Agenda\r\n Agenda" in delivery.prepare(long_subject)  # folded, as ever
+
+
+@hypothesis.settings(max_examples=400, deadline=None)
+@hypothesis.given(
+    name=st.sampled_from(["Subject", "To", "X-Exactly-Sixty-Chars", "List-Unsubscribe"]),
+    value=st.text(alphabet=st.characters(codec="utf-8"), max_size=120)
+    | st.text(alphabet=string.printable, max_size=90),
+)
+def test_a_header_is_folded_as_the_library_folds_it(name, value):
+    def folded(policy):
+        try:
+            return policy.fold_binary(name, value)
+        except Exception as refusal:  # what the library refuses, refused alike
+            return type(refusal)
+
+    library = email.policy.compat32.clone(linesep="\r\n")
+    assert folded(delivery.WIRE) == folded(library)
 
 
 def test_text_parts_are_quoted_printable_in_lines_of_76(fta):
