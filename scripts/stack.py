@@ -132,7 +132,7 @@ def run() -> int:
         schedule.parent.mkdir(exist_ok=True)
         commands = {
             "web": [*manage, "runserver", "127.0.0.1:8000"],
-            "worker": [*celery, "worker", "--loglevel", "INFO", "--concurrency", "2"],
+            "worker": [*celery, "worker", "--loglevel", "INFO"],
             "beat": [*celery, "beat", "--loglevel", "INFO", "--schedule", str(schedule)],
         }
         if not (os.environ.get("MAIL_BACKEND") or os.environ.get("SMTP_HOST")):

@@ -469,3 +469,16 @@ def test_the_revisions_of_deleted_targets_are_forgotten_by_a_daily_sweep(fta, se
     sweep = settings.CELERY_BEAT_SCHEDULE["forget-deleted-targets"]
     assert sweep["task"] == "reminders.tasks.forget_deleted_targets"
     assert sweep["schedule"] == 24 * 60 * 60
+
+
+def test_a_worker_runs_two_processes_per_core_unless_told_otherwise():
+    """Sending mostly waits on the mail server and the database: a worker started without
+    --concurrency runs two processes per core, which the Celery app reads from settings."""
+    import os
+
+    from django.conf import settings
+
+    from config.celery import app
+
+    assert 2 * (os.cpu_count() or 1) == settings.CELERY_WORKER_CONCURRENCY
+    assert app.conf.worker_concurrency == settings.CELERY_WORKER_CONCURRENCY

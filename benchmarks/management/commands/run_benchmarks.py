@@ -183,7 +183,8 @@ class Command(BaseCommand):
         """The scan and the delivery of 10,000 due reminders, on their own in the database."""
         self.stdout.write("Reminders: scan, delivery through Celery, naive baseline…")
         clear()
-        workers = os.cpu_count() or 1
+        # As deployed (see CELERY_WORKER_CONCURRENCY); the baseline gets as many threads.
+        workers = settings.CELERY_WORKER_CONCURRENCY
         people, meetings = reminder_bench.PEOPLE, reminder_bench.MEETINGS
         total = people * meetings
         scan = reminder_bench.measure_scan()
@@ -219,7 +220,8 @@ class Command(BaseCommand):
             f"{scan['reminders']:,} reminders due at one moment ({people} members of a working "
             f"group, {meetings} meetings a day ahead); and {wide['reminders']:,} due about "
             f"{wide['targets']:,} meetings of one person each. Delivery through Celery: "
-            f"{workers} worker processes, batches of {settings.REMINDERS_BATCH_SIZE} over one "
+            f"{workers} worker processes (as deployed: two per core), batches of "
+            f"{settings.REMINDERS_BATCH_SIZE} over one "
             "SMTP connection each, to a local SMTP server that accepts everything. Naive "
             f"baseline: {workers} threads, the same messages each built on its own and sent "
             "over a new SMTP connection, no ledger. Statements and commits counted around the "
