@@ -5,7 +5,7 @@ from django.utils.translation import ngettext
 from negotiations.admin import ScopedChoicesAdmin, ScopedListFilter
 from negotiations.permissions import steered_agreements
 from reminders import services
-from reminders.choices import ReminderStatus
+from reminders.choices import NEEDS_ATTENTION_STATUSES
 from reminders.models import LeadTimes, Preference, Reminder
 
 
@@ -88,9 +88,7 @@ class ReminderAdmin(admin.ModelAdmin):
     def resend(self, request, queryset):
         count = services.resend(
             reminder_ids=list(
-                queryset.filter(
-                    status__in=[ReminderStatus.FAILED, ReminderStatus.SKIPPED]
-                ).values_list("pk", flat=True)
+                queryset.filter(status__in=NEEDS_ATTENTION_STATUSES).values_list("pk", flat=True)
             )
         )
         self.message_user(

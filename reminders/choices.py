@@ -36,6 +36,10 @@ class ReminderStatus(models.TextChoices):
     UNCONFIRMED = "unconfirmed", _("Sent, unconfirmed")
     FAILED = "failed", _("Failed")
     SKIPPED = "skipped", _("Not sent")
+    # Withdrawn because a newer one took its place: the same reminder at a later lead time,
+    # or the notice of a move (or of a later change). Nothing is missing: not listed as
+    # needing attention, and never sent again.
+    REPLACED = "replaced", _("Replaced by a newer one")
 
 
 # The preference field of `Preference` that governs each kind.
@@ -56,6 +60,9 @@ NOTICE_KIND = {
 }
 # And the kind whose schedule (and revision) each notice is about.
 NOTICE_OF = {notice: kind for kind, notice in NOTICE_KIND.items()}
+
+# Why a reminder is withdrawn as replaced (see ReminderStatus.REPLACED), in its note.
+REPLACED_BECAUSE = ("target moved", "changed again", "superseded")
 
 # The statuses the secretariat is shown and may send again.
 NEEDS_ATTENTION_STATUSES = (

@@ -46,6 +46,7 @@ from reminders.choices import (
     NEEDS_ATTENTION_STATUSES,
     NOTICE_KIND,
     NOTICE_OF,
+    REPLACED_BECAUSE,
     Delivery,
     ReminderKind,
     ReminderStatus,
@@ -166,7 +167,7 @@ def _announce(change: Change, target, now: dt.datetime) -> int:
     # before they left: withdrawn, the notice of this change replaces them.
     Reminder.objects.filter(
         kind=kind, target_id=target.pk, revision__lt=change.revision, status=ReminderStatus.PENDING
-    ).update(status=ReminderStatus.SKIPPED, note="target moved")
+    ).update(status=ReminderStatus.REPLACED, note="target moved")
     earlier = {
         r.recipient_id: r
         for r in Reminder.objects.filter(
@@ -177,7 +178,7 @@ def _announce(change: Change, target, now: dt.datetime) -> int:
         )
     }
     Reminder.objects.filter(pk__in=[r.pk for r in earlier.values()]).update(
-        status=ReminderStatus.SKIPPED, note="changed again"
+        status=ReminderStatus.REPLACED, note="changed again"
     )
     after = selectors.state(kind, target)
     if kind == ReminderKind.MEETING and change.before.get("cancelled") and after["cancelled"]:
@@ -332,7 +333,7 @@ def materialise(
     ]
     if superseded:
         Reminder.objects.filter(pk__in=superseded, status=ReminderStatus.PENDING).update(
-            status=ReminderStatus.SKIPPED, note="superseded"
+            status=ReminderStatus.REPLACED, note="superseded"
         )
     return len(new)
 
@@ -984,7 +985,8 @@ def _send_one(group, batch: _Batch, outcome: Outcome, accepted: list[int]) -> bo
         reason = _why_not(
             reminder, target, batch.prefs[reminder.recipient_id], moment, batch.concerned
         )
-        status = ReminderStatus.SKIPPED
+        # A move found here is the scan's to announce, with a newer one: this one is replaced.
+        status = ReminderStatus.REPLACED if reason in REPLACED_BECAUSE else ReminderStatus.SKIPPED
         tried = reminder.attempts > 1 and reminder.note
         if tried and reason in _TOO_LATE and moment >= retry_until(reminder, target):
             # Tried before and failed; now too late to be of use: missed, and shown.

@@ -360,3 +360,31 @@ def test_an_unconfirmed_reminder_is_listed_as_such_filtered_and_sent_again_when_
         None,
         "",
     )
+
+
+def test_a_reminder_a_newer_one_replaced_needs_no_attention(client, targets):
+    """Withdrawn for the notice of a move, or for a later lead time: nothing is missing, so
+    it is neither listed nor sent again, and the status filter does not offer it."""
+    w = targets
+    reminder(w.agreement, ReminderKind.MEETING, w.meeting.pk, note="550 mailbox unknown")
+    replaced = [
+        reminder(
+            w.agreement, ReminderKind.MEETING, w.meeting.pk, status=ReminderStatus.REPLACED,
+            note=note,
+        )
+        for note in ("target moved", "superseded", "changed again")
+    ]  # fmt: skip
+    client.force_login(w.secretariat)
+
+    page = client.get(URL).content.decode()
+
+    assert page.count('type="checkbox" name="reminder"') == 1
+    assert "550 mailbox unknown" in page
+    assert "superseded" not in page
+    assert "target moved" not in page
+    assert f'value="{ReminderStatus.REPLACED}"' not in page  # not a status to filter by
+    client.post(URL, {"reminder": [str(r.pk) for r in replaced]})
+    assert services.resend(reminder_ids=[r.pk for r in replaced]) == 0
+    assert set(Reminder.objects.filter(note="superseded").values_list("status", flat=True)) == {
+        ReminderStatus.REPLACED
+    }

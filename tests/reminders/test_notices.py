@@ -127,7 +127,7 @@ def test_a_change_not_yet_sent_is_replaced_by_the_next_one(fta, sink):
             "status", "note"
         )
     )
-    assert notes == {(ReminderStatus.SKIPPED, "changed again"), (ReminderStatus.SENT, "")}
+    assert notes == {(ReminderStatus.REPLACED, "changed again"), (ReminderStatus.SENT, "")}
 
 
 def test_a_cancellation_is_announced_once_with_method_cancel(fta, sink):

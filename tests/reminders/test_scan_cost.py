@@ -100,7 +100,7 @@ def test_a_new_lead_time_supersedes_the_pending_earlier_ones_in_one_statement(ft
         services.materialise(now=meetings[0].starts_at - dt.timedelta(hours=23))
     updates = [q["sql"] for q in queries if q["sql"].startswith("UPDATE")]
     assert len(updates) == 1
-    assert Reminder.objects.filter(status=ReminderStatus.SKIPPED, note="superseded").count() == 6
+    assert Reminder.objects.filter(status=ReminderStatus.REPLACED, note="superseded").count() == 6
     assert Reminder.objects.filter(status=ReminderStatus.PENDING, offset_days=1).count() == 6
 
 
