@@ -1,5 +1,8 @@
+import re
+
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 
 class ReminderKind(models.TextChoices):
@@ -70,3 +73,68 @@ NEEDS_ATTENTION_STATUSES = (
     ReminderStatus.UNCONFIRMED,
     ReminderStatus.SKIPPED,
 )
+
+# What the scan and the sender write in a reminder's note (in English, for the log and the
+# admin), and what a reader of the list of reminders needing attention is told, in their
+# language. A note not among them, a mail server's own words say, is shown as it is.
+_REASONS = {
+    "target moved": _("it moved before it went: the notice of the move took its place"),
+    "changed again": _("it changed again before it went: a newer notice took its place"),
+    "superseded": _("a later reminder of the same item took its place"),
+    "target deleted": _("what it was about has been deleted"),
+    "meeting started": _("the meeting had started"),
+    "deadline passed": _("the deadline's day was over"),
+    "no longer needed": _("no longer needed: cancelled, done or resolved"),
+    "opted out": _("the person has turned these reminders off"),
+    "no longer concerned": _("the person is no longer concerned by it"),
+    "no recipient": _("there is no address to send it to"),
+    "the sender stopped after handing it to the mail server: it may have arrived": _(
+        "the sender stopped after handing it to the mail server: it may have arrived"
+    ),
+}
+_MISSED = re.compile(r"missed \((?P<reason>[^)]*)\): (?P<detail>.*)", re.DOTALL)
+_MISSED_BACKING_OFF = re.compile(
+    r"missed: still not sent when it stopped being useful \((?P<detail>.*)\)", re.DOTALL
+)
+_STOPPED = re.compile(r"the sender stopped while sending it, (?P<count>\d+) times")
+_PREFIXED = [
+    (
+        re.compile(r"no reply after the message was sent: (?P<detail>.*)", re.DOTALL),
+        _("no reply from the mail server after the whole message went: %(detail)s"),
+    ),
+    (
+        re.compile(r"sent, unconfirmed: (?P<detail>.*)", re.DOTALL),
+        _("sent, unconfirmed: %(detail)s"),
+    ),
+    (
+        re.compile(r"recipient refused: (?P<detail>.*)", re.DOTALL),
+        _("the mail server refused the address: %(detail)s"),
+    ),
+]
+
+
+def describe(note: str) -> str:
+    """A reminder's note as its reader is told it, in the active language."""
+    if note in _REASONS:
+        return str(_REASONS[note])
+    if found := _MISSED.fullmatch(note):
+        reason = found["reason"]
+        return _("missed (%(reason)s), after: %(detail)s") % {
+            "reason": describe(reason) if reason else _("its moment had passed"),
+            "detail": describe(found["detail"]),
+        }
+    if found := _MISSED_BACKING_OFF.fullmatch(note):
+        return _("missed: still not sent when it stopped being of use (%(detail)s)") % {
+            "detail": describe(found["detail"])
+        }
+    if found := _STOPPED.fullmatch(note):
+        count = int(found["count"])
+        return ngettext(
+            "the sender stopped while sending it, %(count)d time",
+            "the sender stopped while sending it, %(count)d times",
+            count,
+        ) % {"count": count}
+    for pattern, text in _PREFIXED:
+        if found := pattern.fullmatch(note):
+            return text % {"detail": describe(found["detail"])}
+    return note

@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy, ngettext
 from negotiations import moments
 from negotiations.models import Commitment
 from reminders import selectors
-from reminders.choices import NOTICE_OF, ReminderKind
+from reminders.choices import NOTICE_OF, ReminderKind, describe
 from reminders.models import Reminder
 
 # The name under which the ticked reminders are posted back.
@@ -144,6 +144,11 @@ class NeedsAttentionTable(tables.Table):
 
     def render_offset_days(self, record):
         return lead_time(record)
+
+    def render_note(self, value):
+        # A sentence, in a script that may break between any two characters: kept wide
+        # enough to be read, the table scrolls instead.
+        return format_html('<span class="reason">{}</span>', describe(value))
 
     def render_status(self, record):
         return format_html('<span class="badge">{}</span>', record.get_status_display())

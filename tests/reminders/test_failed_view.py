@@ -388,3 +388,64 @@ def test_a_reminder_a_newer_one_replaced_needs_no_attention(client, targets):
     assert set(Reminder.objects.filter(note="superseded").values_list("status", flat=True)) == {
         ReminderStatus.REPLACED
     }
+
+
+@pytest.mark.parametrize(
+    ("language", "expected"),
+    [
+        ("en", ["the person has turned these reminders off",
+                "missed (the meeting had started), after: 421 busy",
+                "the sender stopped while sending it, 8 times",
+                "sent, unconfirmed: no reply from the mail server after the whole message "
+                "went: timed out",
+                "550 5.1.1 mailbox unknown"]),
+        ("km", ["បុគ្គលនេះបានបិទការរំលឹកប្រភេទនេះ",
+                "ខកខាន (កិច្ចប្រជុំបានចាប់ផ្តើមហើយ) បន្ទាប់ពី៖ 421 busy",
+                "កម្មវិធីផ្ញើបានឈប់ពេលកំពុងផ្ញើវា 8 ដង",
+                "បានផ្ញើ មិនទាន់បញ្ជាក់៖ គ្មានការឆ្លើយតបពីម៉ាស៊ីនមេអ៊ីមែល ក្រោយពីសារទាំងមូលបានផ្ញើទៅ៖ timed out",
+                "550 5.1.1 mailbox unknown"]),
+        ("zh-hans", ["此人已关闭此类提醒",
+                     "已错过（会议已开始），此前：421 busy",
+                     "发送程序在发送时停止了 8 次",
+                     "已发送，未确认：整封邮件发出后邮件服务器未回复：timed out",
+                     "550 5.1.1 mailbox unknown"]),
+    ],
+)  # fmt: skip
+def test_the_reason_is_told_in_the_readers_language(client, world, language, expected):
+    """The ledger's reasons are the product's words, told in the reader's language; what a
+    mail server said is shown as it said it."""
+    notes = [
+        "opted out",
+        "missed (meeting started): 421 busy",
+        "the sender stopped while sending it, 8 times",
+        "sent, unconfirmed: no reply after the message was sent: timed out",
+        "550 5.1.1 mailbox unknown",
+    ]
+    for note in notes:
+        reminder(world.agreement, ReminderKind.MEETING, world.meeting.pk, note=note)
+    client.force_login(world.secretariat)
+    client.cookies["django_language"] = language
+
+    page = client.get(URL).content.decode()
+
+    for text in expected:
+        assert text in page, text
+    if language != "en":
+        assert "opted out" not in page
+
+
+def test_every_reason_the_sender_gives_has_words_for_its_reader():
+    """A reason added to the sender's checks without words for the reader would be shown in
+    English to everyone: each one returned is described."""
+    import inspect
+    import re
+
+    from reminders import choices, selectors
+
+    returned = set()
+    for function in (services._why_not, selectors.too_late):
+        returned |= set(re.findall(r'return "([^"]+)"', inspect.getsource(function)))
+    assert returned >= {"target moved", "opted out", "meeting started", "deadline passed"}
+    for reason in returned | set(choices.REPLACED_BECAUSE):
+        assert choices.describe(reason) != reason, reason
+    assert choices.describe("451 4.3.0 try again later") == "451 4.3.0 try again later"
