@@ -76,7 +76,7 @@ NEEDS_ATTENTION_STATUSES = (
 
 # What the scan and the sender write in a reminder's note (in English, for the log and the
 # admin), and what a reader of the list of reminders needing attention is told, in their
-# language. A note not among them, a mail server's own words say, is shown as it is.
+# language. A note not among them (what a mail server said, say) is shown as it is.
 _REASONS = {
     "target moved": _("it moved before it went: the notice of the move took its place"),
     "changed again": _("it changed again before it went: a newer notice took its place"),
