@@ -28,11 +28,11 @@ from accounts.models import CalendarFeed
 from accounts.tables import PersonTable
 from accounts.tokens import InvalidInvitation, user_for_token
 from negotiations import permissions
+from negotiations.forms.common import show_refusal
 from negotiations.forms.schedule import refuse_stale, watch
 from negotiations.models import Agreement, RoleAssignment
 from reminders import links
 from secretariat.views.agreements import error_summary
-from workinggroups.forms import add_validation_errors
 from workinggroups.models import Membership
 from workinggroups.services import EditConflict
 
@@ -113,7 +113,7 @@ def people(request, slug):
                 language=data["language"],
             )
         except ValidationError as error:
-            add_validation_errors(form, error)
+            show_refusal(form, error)
         else:
             if already_here:
                 note = _(
@@ -217,7 +217,7 @@ def person(request, slug, user_pk):
             )
             status = 409
         except ValidationError as error:
-            add_validation_errors(form, error)
+            show_refusal(form, error)
         else:
             messages.success(request, _("%(person)s is updated.") % {"person": user})
             return redirect(back)
@@ -343,7 +343,7 @@ def profile(request):
             )
             status = 409
         except ValidationError as error:
-            add_validation_errors(form, error)
+            show_refusal(form, error)
         else:
             # The note is read on the next page, which is in the new language.
             with translation.override(user.language):

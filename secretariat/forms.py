@@ -9,11 +9,11 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.forms import TimeZoneField
 from negotiations.choices import AgreementKind, AgreementStatus
+from negotiations.forms.common import STALE_CHOICE, VersionField, offer_loaded
 from negotiations.forms.schedule import seen_field
 from negotiations.models import Agreement, Party
 from negotiations.permissions import visible_agreements
 from negotiations.services import Structure
-from workinggroups.forms import STALE_CHOICE, VersionField, offer_loaded
 from workinggroups.models import Chapter, WorkingGroup
 
 DATE_INPUT = forms.DateInput(attrs={"type": "date"})

@@ -5,8 +5,8 @@ of a bare 400 with no message."""
 import pytest
 from django.utils import translation
 
+from negotiations.forms.common import VERSION_UNREADABLE
 from tests.workinggroups.test_views import ACTIONS, census
-from workinggroups.forms import VERSION_UNREADABLE
 
 pytestmark = pytest.mark.django_db
 

@@ -18,9 +18,9 @@ from negotiations.admin.versions import (
     VersionCheckedAdmin,
     VersionCheckedForm,
 )
+from negotiations.forms.common import NOTE_MAX_LENGTH
 from negotiations.models import Party
 from workinggroups.choices import ContestedPointState
-from workinggroups.forms import NOTE_MAX_LENGTH
 from workinggroups.models import (
     Chapter,
     ChapterStatusChange,

@@ -2,39 +2,19 @@
 
 from django import forms
 from django.contrib.auth import get_user_model
-from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from negotiations.forms.common import (
+    NOTE_MAX_LENGTH,
+    STALE_CHOICE,
+    TEXT_MAX_LENGTH,
+    VersionField,
+    meeting_label,
+    people_of,
+)
 from negotiations.models import Meeting, NegotiationRound, Party
 from workinggroups.choices import ChapterStatus
-
-NOTE_MAX_LENGTH = 2000
-TEXT_MAX_LENGTH = 4000
-
-STALE_CHOICE = _(
-    "This choice is not (or no longer) available: the list may have changed since the page "
-    "was loaded. Choose again."
-)
-
-# A version field that arrives missing, unreadable or altered: nothing can be checked against
-# what is saved, so nothing is saved, and the person is told so rather than shown a bare error.
-VERSION_UNREADABLE = _(
-    "Not saved: this form arrived without the version of the record it was based on (or with one "
-    "that cannot be read). Reload the page to see what is saved now, then make your change again."
-)
-
-
-class VersionField(forms.IntegerField):
-    """The version of the record the page showed, sent back to refuse a stale edit."""
-
-    widget = forms.HiddenInput
-
-    def __init__(self, **kwargs):
-        kwargs.setdefault("min_value", 1)
-        messages = dict.fromkeys(("required", "invalid", "min_value"), VERSION_UNREADABLE)
-        kwargs["error_messages"] = {**messages, **kwargs.get("error_messages", {})}
-        super().__init__(**kwargs)
 
 
 class AgreementContextMixin:
@@ -50,9 +30,6 @@ class AgreementContextMixin:
             field.queryset = Meeting.objects.filter(agreement_id=agreement_id).order_by(
                 "-starts_at"
             )
-            # One label for a meeting in every form (negotiations' forms import these).
-            from negotiations.forms.common import meeting_label
-
             field.label_from_instance = meeting_label
 
 
@@ -100,32 +77,6 @@ class ChapterStatusForm(AgreementContextMixin, forms.Form):
             (value, label) for value, label in ChapterStatus.choices if value != chapter.status
         ]
         self.fields["to_status"].widget.attrs["id"] = f"id_to_status_{chapter.pk}"
-
-
-def people_of(agreement_id):
-    """Who may own a point or commitment of an agreement: the active people with a role in it."""
-    return (
-        get_user_model()
-        .objects.filter(is_active=True, roles__agreement_id=agreement_id)
-        .order_by("last_name", "first_name", "username")
-    )
-
-
-def add_validation_errors(form, error: ValidationError):
-    """Show a service's refusal on the form: on the field it names, or above the form."""
-    if hasattr(error, "error_dict"):
-        for field, errors in error.error_dict.items():
-            form.add_error(field if field in form.fields else None, errors)
-    else:
-        form.add_error(None, error)
-
-
-def offer_loaded(field, objects):
-    """Offer `objects`, already loaded, as a model choice field's choices, so that a form
-    repeated down a page does not query them again for each row. What is posted is still
-    checked against the field's queryset."""
-    empty = [("", field.empty_label)] if field.empty_label is not None else []
-    field.choices = [*empty, *((obj.pk, field.label_from_instance(obj)) for obj in objects)]
 
 
 class PartyPositionsMixin:

@@ -14,6 +14,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from audit.selectors import entries_for
 from negotiations import permissions
+from negotiations.forms.common import show_refusal
 from negotiations.models import Deadline, Meeting
 from workinggroups.choices import ContestedPointState
 from workinggroups.forms import (
@@ -21,7 +22,6 @@ from workinggroups.forms import (
     ContestedPointForm,
     EscalateContestedPointForm,
     ResolveContestedPointForm,
-    add_validation_errors,
 )
 from workinggroups.models import Chapter, ContestedPoint, Position
 from workinggroups.selectors import chapter_commitments, chapter_history
@@ -135,7 +135,7 @@ def chapter_status(request, pk):
             chapter = _chapter_or_403(request, pk, change=True)
             form = ChapterStatusForm(typed, chapter=chapter)
         except ValidationError as error:
-            add_validation_errors(form, error)
+            show_refusal(form, error)
         else:
             messages.success(request, _("Status saved."))
             if not request.htmx:
@@ -207,7 +207,7 @@ def contestedpoint_create(request, chapter_pk):
                 positions=form.positions(),
             )
         except ValidationError as error:
-            add_validation_errors(form, error)
+            show_refusal(form, error)
         else:
             messages.success(request, _("Contested point opened."))
             return redirect(point)
@@ -254,7 +254,7 @@ def contestedpoint_update(request, pk):
                 form.merged_onto(current), agreement_id=agreement_id, point=current
             )
         except ValidationError as error:
-            add_validation_errors(form, error)
+            show_refusal(form, error)
         else:
             messages.success(request, _("Contested point saved."))
             return redirect(point)
@@ -324,7 +324,7 @@ def _point_action(request, point, form, action, success, form_name):
             point = error.current
             form = type(form)(typed, point=point)
         except ValidationError as error:
-            add_validation_errors(form, error)
+            show_refusal(form, error)
         else:
             messages.success(request, success)
             return redirect(point)

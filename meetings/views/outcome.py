@@ -17,12 +17,12 @@ from negotiations.forms import (
     OutcomeNoteForm,
     ResolutionFormSet,
 )
+from negotiations.forms.common import people_of, show_refusal
 from negotiations.forms.outcome import ADD_POSITION, NewPointForm, parties_by_name
 from negotiations.models import Meeting
 from negotiations.services import OutcomeRefused, meeting_day, record_meeting_outcome
 from negotiations.services.outcome import outcome_refusal
 from workinggroups.choices import ChapterStatus, ContestedPointState
-from workinggroups.forms import add_validation_errors, people_of
 from workinggroups.models import Chapter, ContestedPoint
 from workinggroups.selectors import unresolved_points
 from workinggroups.services import EditConflict
@@ -221,7 +221,7 @@ class OutcomeForms:
             if isinstance(error, EditConflict):
                 self._show_conflict(section, form, error.current)
             else:
-                add_validation_errors(form, error)
+                show_refusal(form, error)
 
     def _show_conflict(self, section, form, current):
         """Say on the row that someone saved it meanwhile; keep what was typed for a retry."""

@@ -7,6 +7,8 @@ from django.utils.translation import gettext_lazy as _
 
 from negotiations.choices import CommitmentStatus
 from negotiations.forms.common import (
+    STALE_CHOICE,
+    VersionField,
     chapter_label,
     chapters_of,
     meeting_label,
@@ -14,7 +16,6 @@ from negotiations.forms.common import (
     refused_choice,
 )
 from negotiations.forms.outcome import CommitmentForm
-from workinggroups.forms import STALE_CHOICE, VersionField
 
 
 class CommitmentFieldsForm(CommitmentForm):

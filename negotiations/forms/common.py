@@ -1,4 +1,4 @@
-"""Widgets, labels and choices the agreement's forms share.
+"""Widgets, fields, labels, choices and messages the agreement's forms share, in every app.
 
 Every choice of a round, meeting, party, working group or chapter is limited to ONE agreement
 and labelled so that two agreements' look-alikes (three "Rules of Origin" groups) never get
@@ -8,6 +8,7 @@ confused.
 import datetime as dt
 
 from django import forms
+from django.contrib.auth import get_user_model
 from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -16,6 +17,34 @@ from django.utils.translation import gettext_lazy as _lazy
 
 from negotiations.models import Meeting, NegotiationRound, Party
 from workinggroups.models import Chapter, WorkingGroup
+
+NOTE_MAX_LENGTH = 2000
+TEXT_MAX_LENGTH = 4000
+
+STALE_CHOICE = _lazy(
+    "This choice is not (or no longer) available: the list may have changed since the page "
+    "was loaded. Choose again."
+)
+
+# A version field that arrives missing, unreadable or altered: nothing can be checked against
+# what is saved, so nothing is saved, and the person is told so rather than shown a bare error.
+VERSION_UNREADABLE = _lazy(
+    "Not saved: this form arrived without the version of the record it was based on (or with one "
+    "that cannot be read). Reload the page to see what is saved now, then make your change again."
+)
+
+
+class VersionField(forms.IntegerField):
+    """The version of the record the page showed, sent back to refuse a stale edit."""
+
+    widget = forms.HiddenInput
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("min_value", 1)
+        messages = dict.fromkeys(("required", "invalid", "min_value"), VERSION_UNREADABLE)
+        kwargs["error_messages"] = {**messages, **kwargs.get("error_messages", {})}
+        super().__init__(**kwargs)
+
 
 # A browser's date and time pickers read and write ISO values only, whatever the language:
 # the localised default formats ("2020/04/08" in Chinese) would leave them empty.
@@ -116,3 +145,20 @@ def show_refusal(form, error: ValidationError, aliases: dict | None = None) -> N
     for name, errors in error.error_dict.items():
         name = aliases.get(name, name)
         form.add_error(name if name in form.fields else None, errors)
+
+
+def people_of(agreement_id):
+    """Who may own a point or commitment of an agreement: the active people with a role in it."""
+    return (
+        get_user_model()
+        .objects.filter(is_active=True, roles__agreement_id=agreement_id)
+        .order_by("last_name", "first_name", "username")
+    )
+
+
+def offer_loaded(field, objects):
+    """Offer `objects`, already loaded, as a model choice field's choices, so that a form
+    repeated down a page does not query them again for each row. What is posted is still
+    checked against the field's queryset."""
+    empty = [("", field.empty_label)] if field.empty_label is not None else []
+    field.choices = [*empty, *((obj.pk, field.label_from_instance(obj)) for obj in objects)]

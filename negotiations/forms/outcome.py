@@ -10,10 +10,8 @@ from django.db.models.functions import Collate
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
-from negotiations.forms.common import DATE_INPUT
-from negotiations.models import Party
-from workinggroups.choices import ChapterStatus
-from workinggroups.forms import (
+from negotiations.forms.common import (
+    DATE_INPUT,
     NOTE_MAX_LENGTH,
     STALE_CHOICE,
     TEXT_MAX_LENGTH,
@@ -21,6 +19,8 @@ from workinggroups.forms import (
     offer_loaded,
     people_of,
 )
+from negotiations.models import Party
+from workinggroups.choices import ChapterStatus
 from workinggroups.models import Chapter, ContestedPoint
 
 # The names of parties sort as a reader of the page's language expects (Chinese by pinyin).

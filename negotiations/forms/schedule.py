@@ -12,6 +12,8 @@ from accounts.forms import TimeZoneField
 from negotiations.choices import MeetingKind, RoundMode
 from negotiations.forms.common import (
     DATE_INPUT,
+    STALE_CHOICE,
+    TEXT_MAX_LENGTH,
     TIME_INPUT,
     group_label,
     groups_of,
@@ -24,7 +26,6 @@ from negotiations.forms.common import (
 )
 from negotiations.services import in_zone, not_on_the_clock, zone_for
 from negotiations.services.schedule import ROUND_FIELDS
-from workinggroups.forms import STALE_CHOICE, TEXT_MAX_LENGTH
 
 TITLE_MAX_LENGTH = 200
 

@@ -21,6 +21,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
 from negotiations import permissions
+from negotiations.forms.common import show_refusal
 from negotiations.forms.schedule import refuse_stale, watch
 from negotiations.models import Agreement, Party
 from negotiations.services import (
@@ -41,7 +42,6 @@ from secretariat.forms import (
     PartyFormSet,
     StructureChoiceForm,
 )
-from workinggroups.forms import add_validation_errors
 from workinggroups.services import EditConflict, fingerprint
 
 PARTIES_PREFIX = "parties"
@@ -286,7 +286,7 @@ def agreement_settings(request, slug):
         try:
             set_lead_times(agreement=agreement, by=request.user, **lead_form.cleaned_data)
         except ValidationError as error:
-            add_validation_errors(lead_form, error)
+            show_refusal(lead_form, error)
         else:
             messages.success(request, _("Reminder lead times saved."))
             return redirect("secretariat:settings", slug=agreement.slug)
@@ -304,7 +304,7 @@ def agreement_settings(request, slug):
             refuse_stale(form, saved=saved, fingerprint=fingerprint(current))
             status = 409
         except ValidationError as error:
-            add_validation_errors(form, error)
+            show_refusal(form, error)
         else:
             messages.success(request, _("Settings saved."))
             return redirect("secretariat:settings", slug=agreement.slug)

@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods
 
+from negotiations.forms.common import show_refusal
 from negotiations.forms.schedule import refuse_stale, watch
 from negotiations.services import add_delegation, create_party, remove_delegation, update_delegation
 from secretariat import selectors
@@ -23,7 +24,6 @@ from secretariat.views.agreements import (
     _refusal_text,
     error_summary,
 )
-from workinggroups.forms import add_validation_errors
 from workinggroups.services import EditConflict, fingerprint
 
 
@@ -53,7 +53,7 @@ def _add_delegation(request, agreement, form):
                 head_title=data["head_title"],
             )
     except ValidationError as error:
-        add_validation_errors(form, error)
+        show_refusal(form, error)
         raise _NotSaved from error
     return party
 
@@ -118,7 +118,7 @@ def parties(request, slug):
                     refuse_stale(edit_form, saved=saved, fingerprint=fingerprint(current))
                     status = 409
                 except ValidationError as error:
-                    add_validation_errors(edit_form, error)
+                    show_refusal(edit_form, error)
                 else:
                     messages.success(
                         request,
