@@ -64,8 +64,28 @@ NOTICE_KIND = {
 # And the kind whose schedule (and revision) each notice is about.
 NOTICE_OF = {notice: kind for kind, notice in NOTICE_KIND.items()}
 
+
+class Reason:
+    """What the scan and the sender write in a reminder's note when it does not go (in
+    English, for the log and the admin; `describe` tells it to a reader in their language)."""
+
+    TARGET_MOVED = "target moved"
+    CHANGED_AGAIN = "changed again"
+    SUPERSEDED = "superseded"
+    TARGET_DELETED = "target deleted"
+    MEETING_STARTED = "meeting started"
+    DEADLINE_PASSED = "deadline passed"
+    NO_LONGER_NEEDED = "no longer needed"
+    OPTED_OUT = "opted out"
+    NO_LONGER_CONCERNED = "no longer concerned"
+    NO_RECIPIENT = "no recipient"
+    STOPPED_AFTER_HANDING = (
+        "the sender stopped after handing it to the mail server: it may have arrived"
+    )
+
+
 # Why a reminder is withdrawn as replaced (see ReminderStatus.REPLACED), in its note.
-REPLACED_BECAUSE = ("target moved", "changed again", "superseded")
+REPLACED_BECAUSE = (Reason.TARGET_MOVED, Reason.CHANGED_AGAIN, Reason.SUPERSEDED)
 
 # The statuses the secretariat is shown and may send again.
 NEEDS_ATTENTION_STATUSES = (
@@ -74,21 +94,20 @@ NEEDS_ATTENTION_STATUSES = (
     ReminderStatus.SKIPPED,
 )
 
-# What the scan and the sender write in a reminder's note (in English, for the log and the
-# admin), and what a reader of the list of reminders needing attention is told, in their
+# What a reader of the list of reminders needing attention is told of each reason, in their
 # language. A note not among them (what a mail server said, say) is shown as it is.
 _REASONS = {
-    "target moved": _("it moved before it went: the notice of the move took its place"),
-    "changed again": _("it changed again before it went: a newer notice took its place"),
-    "superseded": _("a later reminder of the same item took its place"),
-    "target deleted": _("what it was about has been deleted"),
-    "meeting started": _("the meeting had started"),
-    "deadline passed": _("the deadline's day was over"),
-    "no longer needed": _("no longer needed: cancelled, done or resolved"),
-    "opted out": _("the person has turned these reminders off"),
-    "no longer concerned": _("the person is no longer concerned by it"),
-    "no recipient": _("there is no address to send it to"),
-    "the sender stopped after handing it to the mail server: it may have arrived": _(
+    Reason.TARGET_MOVED: _("it moved before it went: the notice of the move took its place"),
+    Reason.CHANGED_AGAIN: _("it changed again before it went: a newer notice took its place"),
+    Reason.SUPERSEDED: _("a later reminder of the same item took its place"),
+    Reason.TARGET_DELETED: _("what it was about has been deleted"),
+    Reason.MEETING_STARTED: _("the meeting had started"),
+    Reason.DEADLINE_PASSED: _("the deadline's day was over"),
+    Reason.NO_LONGER_NEEDED: _("no longer needed: cancelled, done or resolved"),
+    Reason.OPTED_OUT: _("the person has turned these reminders off"),
+    Reason.NO_LONGER_CONCERNED: _("the person is no longer concerned by it"),
+    Reason.NO_RECIPIENT: _("there is no address to send it to"),
+    Reason.STOPPED_AFTER_HANDING: _(
         "the sender stopped after handing it to the mail server: it may have arrived"
     ),
 }

@@ -27,6 +27,8 @@ from django.core.mail.backends.smtp import EmailBackend as SMTPBackend
 from django.core.mail.utils import DNS_NAME
 from django.utils import timezone
 
+from reminders.choices import Reason
+
 
 class NotSent(Exception):
     """The server did not take the message. `permanent`: it said it never will (5xx);
@@ -264,7 +266,7 @@ def send(backend, message, *, before_data=lambda: None, prepared=None, waiting=N
     except (ValueError, TypeError, UnicodeError) as error:
         raise Unsendable(f"{type(error).__name__}: {error}") from error
     if not recipients:
-        raise Unsendable("no recipient")
+        raise Unsendable(Reason.NO_RECIPIENT)
     smtp = backend.connection
     try:
         smtp.ehlo_or_helo_if_needed()

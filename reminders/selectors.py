@@ -12,7 +12,7 @@ from django.db.models import F, QuerySet
 
 from negotiations.choices import OPEN_COMMITMENT_STATUSES, MeetingKind, Role
 from negotiations.models import Commitment, Deadline, Meeting, RoleAssignment
-from reminders.choices import NOTICE_OF, PREFERENCE_FIELD, ReminderKind
+from reminders.choices import NOTICE_OF, PREFERENCE_FIELD, Reason, ReminderKind
 from reminders.models import LeadTimes, Preference, TargetRevision, default_deadline_lead_days
 from reminders.models import default_meeting_lead_days as _default_meeting_days
 from workinggroups.choices import UNRESOLVED_POINT_STATES, ContestedPointState
@@ -283,11 +283,11 @@ def too_late(kind, target, offset_days, recipient, now) -> str:
     """Why a reminder at this lead time would now come too late, or "": the meeting has
     started, or the day of a deadline it announces is over in the recipient's zone."""
     if kind == ReminderKind.MEETING and target.starts_at <= now:
-        return "meeting started"
+        return Reason.MEETING_STARTED
     if kind != ReminderKind.DEADLINE or offset_days <= 0:
         return ""
     if now >= local_moment(target.due_on + dt.timedelta(days=1), recipient.zone, 0):
-        return "deadline passed"
+        return Reason.DEADLINE_PASSED
     return ""
 
 

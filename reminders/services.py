@@ -48,6 +48,7 @@ from reminders.choices import (
     NOTICE_OF,
     REPLACED_BECAUSE,
     Delivery,
+    Reason,
     ReminderKind,
     ReminderStatus,
 )
@@ -167,7 +168,7 @@ def _announce(change: Change, target, now: dt.datetime) -> int:
     # before they left: withdrawn, the notice of this change replaces them.
     Reminder.objects.filter(
         kind=kind, target_id=target.pk, revision__lt=change.revision, status=ReminderStatus.PENDING
-    ).update(status=ReminderStatus.REPLACED, note="target moved")
+    ).update(status=ReminderStatus.REPLACED, note=Reason.TARGET_MOVED)
     earlier = {
         r.recipient_id: r
         for r in Reminder.objects.filter(
@@ -178,7 +179,7 @@ def _announce(change: Change, target, now: dt.datetime) -> int:
         )
     }
     Reminder.objects.filter(pk__in=[r.pk for r in earlier.values()]).update(
-        status=ReminderStatus.REPLACED, note="changed again"
+        status=ReminderStatus.REPLACED, note=Reason.CHANGED_AGAIN
     )
     after = selectors.state(kind, target)
     if kind == ReminderKind.MEETING and change.before.get("cancelled") and after["cancelled"]:
@@ -330,7 +331,7 @@ def materialise(
     ]
     if superseded:
         Reminder.objects.filter(pk__in=superseded, status=ReminderStatus.PENDING).update(
-            status=ReminderStatus.REPLACED, note="superseded"
+            status=ReminderStatus.REPLACED, note=Reason.SUPERSEDED
         )
     return len(new)
 
@@ -359,7 +360,7 @@ def recover(*, now: dt.datetime) -> dict[str, int]:
     unconfirmed = expired.filter(handed_at__isnull=False).update(
         status=ReminderStatus.UNCONFIRMED,
         queued_at=None,
-        note="the sender stopped after handing it to the mail server: it may have arrived",
+        note=Reason.STOPPED_AFTER_HANDING,
     )
     unhanded = expired.filter(handed_at__isnull=True)
     first = (
@@ -579,27 +580,27 @@ def _why_not(
     for the batch, the people each target concerns."""
     kind = reminder.kind
     if target is None:
-        return "target deleted"
+        return Reason.TARGET_DELETED
     if kind in NOTICE_OF:
         # A later change makes this notice stale: the next scan writes one with the news.
         if selectors.state(NOTICE_OF[kind], target) != reminder.change.get("after"):
-            return "changed again"
+            return Reason.CHANGED_AGAIN
         if kind == ReminderKind.MEETING_CHANGE and target.starts_at <= now:
-            return "meeting started"
+            return Reason.MEETING_STARTED
     elif selectors.target_at(kind, target) != reminder.target_at:
-        return "target moved"
+        return Reason.TARGET_MOVED
     if not selectors.still_concerns(kind, target):
-        return "no longer needed"
+        return Reason.NO_LONGER_NEEDED
     late = selectors.too_late(kind, target, reminder.offset_days, reminder.recipient, now)
     if late:
         return late
     if selectors.delivery(preference, kind) == Delivery.OFF:
-        return "opted out"
+        return Reason.OPTED_OUT
     key = (kind, target.pk)
     if key not in concerned:
         concerned[key] = set(selectors.recipients(kind, target).values_list("pk", flat=True))
     if reminder.recipient_id not in concerned[key]:
-        return "no longer concerned"
+        return Reason.NO_LONGER_CONCERNED
     return ""
 
 
@@ -964,7 +965,7 @@ def _hand_over(pks: list[int], batch: _Batch, accepted: list[int], outcome: Outc
 
 
 # What `_why_not` says when a reminder's moment has passed (or "" when it has not yet).
-_TOO_LATE = ("", "meeting started", "deadline passed")
+_TOO_LATE = ("", Reason.MEETING_STARTED, Reason.DEADLINE_PASSED)
 
 
 def _send_one(group, batch: _Batch, outcome: Outcome, accepted: list[int]) -> bool:
